@@ -1,0 +1,91 @@
+"""Create and open peercert courses: a self-contained nbgrader course directory.
+
+A course holds ``nbgrader_config.py``, ``modules/``, ``assignments/``, ``source/``,
+``profiles/``, the exchange and the gradebook. ``init_course`` copies the curriculum that
+ships with peercert; ``nbgrader_api`` opens nbgrader's own Python API on a course so that
+batches run in one process instead of one command per trainee.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peercert.build import build_course
+from peercert.curriculum import PARTS, curriculum_root
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+CONFIG_NAME = "nbgrader_config.py"
+
+
+def config_text(course_id: str = "peercert") -> str:
+    template = resources.files("peercert") / "templates" / CONFIG_NAME
+    return template.read_text(encoding="utf-8").replace("{course_id}", course_id)
+
+
+def init_course(dest: Path, course_id: str = "peercert", source_root: Path | None = None,
+                force: bool = False) -> Path:
+    """Create a new course in ``dest`` from the shipped (or given) curriculum and build it.
+
+    Refuses to touch a directory that already holds a course unless ``force`` is set, and
+    never deletes a gradebook or submissions.
+    """
+    root = source_root or curriculum_root()
+    dest = dest.resolve()
+    if (dest / CONFIG_NAME).exists() and not force:
+        raise FileExistsError(f"{dest} already holds a course ({CONFIG_NAME}); use force to refresh it")
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PARTS:
+        if (root / part).is_dir():
+            shutil.copytree(root / part, dest / part, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    (dest / CONFIG_NAME).write_text(config_text(course_id), encoding="utf-8")
+    exchange = dest / "exchange"
+    exchange.mkdir(exist_ok=True)
+    exchange.chmod(0o777)  # nbgrader's filesystem exchange wants a world-writable root
+    build_course(dest / "assignments", dest / "source")
+    return dest
+
+
+def load_config(course: Path) -> Config:
+    """The course's nbgrader configuration, read from its ``nbgrader_config.py``."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = course.resolve() / CONFIG_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"{course} is not a peercert course: no {CONFIG_NAME}")
+    config = PyFileConfigLoader(CONFIG_NAME, path=str(path.parent)).load_config()
+    merged = Config()
+    merged.merge(config)
+    merged.CourseDirectory.root = str(course.resolve())
+    return merged
+
+
+def nbgrader_api(course: Path) -> NbGraderAPI:
+    """nbgrader's high-level API bound to a course, configured by its config file."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = load_config(course)
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+def db_url(course: Path) -> str:
+    return str(_coursedir_value(course, "db_url"))
+
+
+def course_id(course: Path) -> str:
+    return str(_coursedir_value(course, "course_id"))
+
+
+def _coursedir_value(course: Path, name: str) -> object:
+    from nbgrader.coursedir import CourseDirectory
+
+    return getattr(CourseDirectory(config=load_config(course)), name)

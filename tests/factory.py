@@ -1,0 +1,125 @@
+"""The one factory for test data: item banks, quiz notebooks and answered submissions.
+
+Built from plain dicts and ``nbformat.v4`` helpers so every test describes only what it
+changes. ``answers`` maps item ids to what a trainee typed (a literal's source text).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+TAGS = {"competencies": ["C1"], "domain": "ethical-responsibility", "module": "06-boundaries"}
+
+
+def single(item_id: str, key: str = "B", points: float = 1, **extra: Any) -> dict[str, Any]:
+    options = {"A": "Lend the money once.", "B": "Say no kindly and explore options.",
+               "C": "Ask the supervisor to lend it.", "D": "Ignore the request."}
+    return {
+        "id": item_id, "type": "single", "points": points,
+        "scenario": "Maria asks her peer specialist for a loan of twenty dollars.",
+        "prompt": "What fits the peer role best?", "options": options, "key": key,
+        "rationale": {"key": f"{key} keeps the relationship focused on Maria's goals.",
+                      "distractors": {x: f"{x} creates a problem." for x in options if x != key}},
+        "tags": copy.deepcopy(TAGS), **extra,
+    }
+
+
+def multiple(item_id: str, key: list[str] | None = None, points: float = 2) -> dict[str, Any]:
+    key = key or ["A", "C"]
+    item = single(item_id, points=points)
+    options = item["options"]
+    item.update(type="multiple", key=key, prompt="Which of these keep a healthy boundary?")
+    item["rationale"]["distractors"] = {x: f"{x} blurs roles." for x in options if x not in key}
+    return item
+
+
+def ordering(item_id: str, key: list[str] | None = None, points: float = 2) -> dict[str, Any]:
+    item = single(item_id, points=points)
+    item.update(type="ordering", key=key or ["C", "A", "D", "B"], prompt="Order the steps.")
+    item["rationale"] = {"key": "First listen, then explore, then plan, then follow up."}
+    return item
+
+
+def truefalse(item_id: str, key: bool = False) -> dict[str, Any]:
+    item = single(item_id)
+    del item["options"]
+    item.update(type="truefalse", key=key, prompt="A peer may lend money to a participant.")
+    item["rationale"] = {"key": "False: money creates a dual relationship."}
+    return item
+
+
+def reflection(item_id: str, points: float = 4) -> dict[str, Any]:
+    item = single(item_id, points=points)
+    for k in ("options", "key", "rationale"):
+        del item[k]
+    item.update(type="reflection", prompt="How would you hold this boundary kindly?",
+                rubric=[{"points": points, "description": "Clear, kind and specific."},
+                        {"points": points / 2, "description": "Partly clear."},
+                        {"points": 0, "description": "Missing or off topic."}],
+                guidance="Names the boundary and offers an alternative.")
+    return item
+
+
+def mixed_items(prefix: str = "t") -> list[dict[str, Any]]:
+    """One item of every type: the shape most tests need."""
+    return [single(f"{prefix}-01", key="B"), single(f"{prefix}-02", key="D"),
+            multiple(f"{prefix}-03"), ordering(f"{prefix}-04"), truefalse(f"{prefix}-05"),
+            reflection(f"{prefix}-06")]
+
+
+def bank(quiz: str = "quiz1", items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"quiz": quiz, "title": f"Test quiz {quiz}", "module": "06-boundaries",
+            "intro": "A short test quiz.", "items": items if items is not None else mixed_items()}
+
+
+def write_bank(folder: Path, data: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{data['quiz']}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def curriculum(root: Path, banks: list[dict[str, Any]] | None = None) -> Path:
+    """A minimal curriculum tree (assignments/ with the given banks) to init courses from."""
+    for data in banks or [bank()]:
+        write_bank(root / "assignments", data)
+    (root / "modules").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A released quiz notebook filled in like a trainee would: edit answer cells only.
+
+    ``answers`` maps an item id to the source text of its literal (e.g. '"B"' or 'None'), or,
+    for reflections, to the trainee's written text; the key ``<id>:cell`` replaces the whole
+    answer cell source instead.
+    """
+    nb = nbformat.read(release_nb, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("peercert", {})
+        if meta.get("role") != "answer":
+            continue
+        item = meta["item"]
+        if f"{item}:cell" in answers:
+            cell.source = answers[f"{item}:cell"]
+        elif item in answers and cell.cell_type == "markdown":
+            cell.source = answers[item]
+        elif item in answers:
+            var = cell.source.splitlines()[-1].split("=")[0].strip()
+            cell.source = cell.source.rsplit("\n", 1)[0] + f"\n{var} = {answers[item]}"
+    return nb
+
+
+def submit(course: Path, quiz: str, trainee: str, nb: nbformat.NotebookNode,
+           timestamp: str = "2026-11-20 10:00:00.000000 UTC") -> Path:
+    """Place a submission exactly as ``nbgrader collect`` leaves it."""
+    folder = course / "submitted" / trainee / quiz
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{quiz}.ipynb")
+    (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+    return folder
