@@ -9,6 +9,7 @@ batches run in one process instead of one command per trainee.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,15 +78,17 @@ def nbgrader_api(course: Path) -> NbGraderAPI:
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
-def db_url(course: Path) -> str:
-    return str(_coursedir_value(course, "db_url"))
+@dataclass(frozen=True)
+class Settings:
+    """The few course settings peercert's own stages need."""
+
+    root: Path
+    course_id: str
+    db_url: str
 
 
-def course_id(course: Path) -> str:
-    return str(_coursedir_value(course, "course_id"))
-
-
-def _coursedir_value(course: Path, name: str) -> object:
+def load_settings(course: Path) -> Settings:
     from nbgrader.coursedir import CourseDirectory
 
-    return getattr(CourseDirectory(config=load_config(course)), name)
+    coursedir = CourseDirectory(config=load_config(course))
+    return Settings(Path(coursedir.root), coursedir.course_id, coursedir.db_url)

@@ -1,1 +1,141 @@
-"""Placeholder: filled in by the stage that owns it."""
+"""Course commands: check, build, init, release, demo, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from peercert.cli.app import app
+
+COURSE = typer.Option(Path("."), "--course", help="The course directory (holds nbgrader_config.py).")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    assignments: Path = typer.Argument(Path("assignments"), help="Folder of item banks (*.yaml)."),
+) -> None:
+    """Validate every item bank; list each problem with file, item and field."""
+    from peercert.bank import BankError, load_banks
+
+    try:
+        banks = load_banks(assignments)
+    except BankError as exc:
+        for line in exc.problems:
+            typer.secho(line, fg="red", err=True)
+        _fail(f"{len(exc.problems)} problem(s) found in {assignments}")
+        return
+    if not banks:
+        _fail(f"no item banks (*.yaml) found in {assignments}")
+    items = sum(len(b.items) for b in banks)
+    typer.echo(f"OK: {len(banks)} banks, {items} items in {assignments}")
+
+
+@app.command()
+def build(
+    assignments: Path = typer.Option(Path("assignments"), help="Folder of item banks."),
+    source: Path = typer.Option(Path("source"), help="nbgrader source folder to write."),
+) -> None:
+    """Build nbgrader source notebooks (source/<quiz>/<quiz>.ipynb) from the item banks."""
+    from peercert.bank import BankError
+    from peercert.build import build_course
+
+    try:
+        paths = build_course(assignments, source)
+    except BankError as exc:
+        _fail(str(exc))
+        return
+    for path in paths:
+        typer.echo(f"built {path}")
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Where to create the course."),
+    course_id: str = typer.Option("peercert", help="nbgrader course id."),
+    force: bool = typer.Option(False, help="Refresh curriculum files in an existing course."),
+) -> None:
+    """Create a self-contained course (config, modules, banks, built sources, profiles)."""
+    from peercert.course import init_course
+
+    try:
+        course = init_course(directory, course_id=course_id, force=force)
+    except FileExistsError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Created course {course_id!r} in {course}")
+    typer.echo(f"Next: cd {course} && peercert release --all   (then start JupyterLab there)")
+
+
+@app.command()
+def release(
+    quizzes: list[str] = typer.Argument(None, help="Quiz ids; all banks when omitted."),
+    course: Path = COURSE,
+) -> None:
+    """Build, run nbgrader generate_assignment and release_assignment for quizzes."""
+    from peercert.bank import load_banks
+    from peercert.build import build_course
+    from peercert.course import nbgrader_api
+
+    build_course(course / "assignments", course / "source")
+    names = quizzes or [b.quiz for b in load_banks(course / "assignments")]
+    api = nbgrader_api(course)
+    for quiz in names:
+        for step, res in (("generate_assignment", api.generate_assignment(quiz)),):
+            if not res["success"]:
+                _fail(f"nbgrader {step} {quiz} failed:\n{res.get('log', '')}{res.get('error', '')}")
+        res = api.release_assignment(quiz)
+        if not res["success"]:
+            _fail(f"nbgrader release_assignment {quiz} failed:\n{res.get('log', '')}{res.get('error', '')}")
+        typer.echo(f"released {quiz}")
+
+
+@app.command()
+def export(course: Path = COURSE, out: Path = typer.Option(None, help="Default: <course>/reports.")) -> None:
+    """Write grades.csv (totals with status) and grades-items.csv (trainee x item)."""
+    from peercert.export import export_grades
+
+    for path in export_grades(course, out or course / "reports"):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo course and reports go."),
+    trainees: int = typer.Option(30, min=1, max=5000, help="Cohort size to simulate."),
+    seed: int = typer.Option(0, help="Random seed for the simulated cohort."),
+    workers: int = typer.Option(2, min=1, help="Grading processes."),
+    force: bool = typer.Option(False, help="Replace a previous demo course in --out."),
+) -> None:
+    """Run the whole course on the embedded SQLite gradebook with a simulated cohort."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from peercert.demo import run_demo
+
+    console = Console()
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=None)
+            progress.advance(tasks[stage], n)
+
+        try:
+            result = run_demo(out, trainees, seed=seed, workers=workers, force=force,
+                              say=console.print, tick=tick)
+        except (FileExistsError, RuntimeError) as exc:
+            _fail(str(exc))
+            return
+    console.print(f"\n[bold]Done.[/bold] {len(result.quizzes)} quizzes x {trainees} trainees.")
+    console.print(f"Course (open it in JupyterLab, or run nbgrader there): {result.course}")
+    for path in result.files:
+        console.print(f"  {path}")

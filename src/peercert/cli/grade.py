@@ -1,1 +1,69 @@
-"""Placeholder: filled in by the stage that owns it."""
+"""``peercert grade`` and ``peercert status``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from peercert.cli.app import app
+from peercert.cli.course import COURSE, _fail
+
+
+@app.command()
+def grade(
+    quiz: str = typer.Argument(..., help="Quiz (nbgrader assignment) id."),
+    course: Path = COURSE,
+    workers: int = typer.Option(2, min=1, help="Processes that read and score submissions."),
+    student: list[str] = typer.Option(None, "--student", help="Grade only these trainees."),
+) -> None:
+    """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from peercert.grade import NotReleased, grade_quiz
+
+    console = Console()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"grading {quiz}", total=None)
+        try:
+            report = grade_quiz(course, quiz, workers=workers, students=student or None,
+                                progress=lambda _r: progress.advance(task))
+        except (NotReleased, FileNotFoundError) as exc:
+            _fail(str(exc))
+            return
+    table = Table(title=f"{quiz}: {len(report.results)} submissions")
+    for col in ("trainee", "status", "score", "reason"):
+        table.add_column(col)
+    for r in report.results:
+        if r.status != "graded" or r.reasons:
+            table.add_row(r.trainee, r.status, "" if r.status == "failed" else f"{r.score:g}",
+                          "; ".join(r.reasons))
+    if table.row_count:
+        console.print(table)
+    console.print(f"graded {report.count('graded')}, needs review {report.count('needs review')}, "
+                  f"failed {report.count('failed')}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
+    """Show each trainee's grading status for QUIZ (graded, needs review, failed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from peercert.grade.status import load_status
+
+    rows = load_status(course, quiz)
+    if not rows:
+        _fail(f"no grading status for {quiz!r} in {course}: run 'peercert grade {quiz}' first")
+    table = Table(title=f"{quiz}")
+    for col in ("trainee", "status", "score", "manual grading", "reason"):
+        table.add_column(col)
+    for trainee, st in rows.items():
+        score = "" if st["score"] is None else f"{st['score']:g} / {st['max_score']:g}"
+        table.add_row(trainee, st["status"], score, ", ".join(st["needs_manual"]),
+                      "; ".join(st["reasons"]))
+    Console().print(table)

@@ -1,0 +1,118 @@
+"""``peercert demo``: a whole course, start to finish, on the embedded SQLite gradebook.
+
+Creates a course from the shipped curriculum, generates and releases every quiz through
+nbgrader, simulates a cohort's submissions, grades them with ``peercert grade``, generates
+nbgrader feedback, exports grades, and (when the readiness stage is present) writes the
+state-program readiness reports for the IC&RC Peer Recovery profile.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peercert.bank import load_banks
+from peercert.course import init_course, nbgrader_api
+
+MARKER = ".peercert-demo"
+
+Say = Callable[[str], None]
+Tick = Callable[[str, int], None]
+
+
+@dataclass
+class DemoResult:
+    course: Path
+    reports: Path
+    quizzes: list[str] = field(default_factory=list)
+    trainees: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+class StepFailed(RuntimeError):
+    """An nbgrader step reported failure; the message carries its log."""
+
+
+def _check(result: dict[str, Any], what: str) -> None:
+    if not result.get("success"):
+        raise StepFailed(f"{what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
+
+
+def _fresh_course(out: Path, force: bool) -> Path:
+    course = out / "course"
+    if course.exists():
+        if not (course / MARKER).exists() or not force:
+            raise FileExistsError(f"{course} exists; choose another --out or pass --force "
+                                  "(only a previous demo course is ever replaced)")
+        shutil.rmtree(course)
+    course = init_course(course)
+    (course / MARKER).write_text("created by peercert demo\n", encoding="utf-8")
+    return course
+
+
+def _keys(bank: Any) -> dict[str, Any]:
+    return {item.id: getattr(item, "key", None) for item in bank.items}
+
+
+def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, force: bool = False,
+             say: Say = lambda _: None, tick: Tick = lambda _s, _n: None) -> DemoResult:
+    """Run the whole demo into ``out``; ``say`` reports steps, ``tick`` advances progress."""
+    from nbgrader.api import Gradebook
+
+    from peercert import simulate
+    from peercert.course import load_settings
+    from peercert.export import export_grades
+    from peercert.grade import grade_quiz
+
+    out = out.resolve()
+    course = _fresh_course(out, force)
+    result = DemoResult(course=course, reports=out / "reports", trainees=trainees)
+    say(f"Created the course in {course}")
+    api = nbgrader_api(course)
+    banks = load_banks(course / "assignments")
+    result.quizzes = [b.quiz for b in banks]
+    for bank in banks:
+        _check(api.generate_assignment(bank.quiz), f"nbgrader generate_assignment {bank.quiz}")
+        _check(api.release_assignment(bank.quiz), f"nbgrader release_assignment {bank.quiz}")
+        tick("release", 1)
+    say(f"Generated and released {len(banks)} quizzes through nbgrader's exchange")
+    people = simulate.cohort(trainees, seed)
+    settings = load_settings(course)
+    with Gradebook(settings.db_url, settings.course_id) as gb:
+        for t in people:
+            gb.update_or_create_student(t.id, first_name=t.first_name, last_name=t.last_name)
+    for bank in banks:
+        simulate.submit_cohort(course, bank.quiz, people, _keys(bank), seed)
+        tick("submit", 1)
+    say(f"Simulated {trainees} trainees' submissions in {course / 'submitted'}")
+    counts = {"graded": 0, "needs review": 0, "failed": 0}
+    for bank in banks:
+        report = grade_quiz(course, bank.quiz, workers=workers,
+                            progress=lambda _r: tick("grade", 1))
+        for status in counts:
+            counts[status] += report.count(status)
+    result.counts = counts
+    say(f"Graded {sum(counts.values())} submissions with peercert grade: "
+        + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for bank in banks:
+        _check(api.generate_feedback(bank.quiz), f"nbgrader generate_feedback {bank.quiz}")
+        tick("feedback", 1)
+    say(f"Generated feedback in {course / 'feedback'}")
+    result.files += list(export_grades(course, result.reports))
+    result.files += _readiness(course, result.reports, seed)
+    return result
+
+
+def _readiness(course: Path, reports: Path, seed: int) -> list[Path]:
+    """State-program view for IC&RC Peer Recovery, when the readiness stage is installed."""
+    try:
+        from peercert.readiness import run_readiness, simulate_evidence
+    except ImportError:
+        return []
+    evidence = simulate_evidence(course, reports / "evidence.csv", seed=seed)
+    res = run_readiness("icrc-pr", [course], [evidence], reports / "readiness")
+    return [evidence, *getattr(res, "files", [])]

@@ -1,0 +1,121 @@
+"""``peercert grade``: score a whole cohort's quiz without running trainee code.
+
+Workers read and score submissions in parallel; the main process is the only gradebook
+writer, committing in batches, so SQLite never reports "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from peercert.grade.read import SubmissionResult, grade_submission
+from peercert.grade.trusted import NotReleased, TrustedQuiz, load_trusted
+
+__all__ = ["GradeReport", "NotReleased", "SubmissionResult", "grade_quiz"]
+
+TRAINEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+BATCH = 200
+
+
+@dataclass
+class GradeReport:
+    quiz: str
+    results: list[SubmissionResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _grade_one(course: Path, trusted: TrustedQuiz, trainee: str) -> tuple[SubmissionResult, str]:
+    quiz = trusted.quiz
+    folder = course / "submitted" / trainee / quiz
+    result = grade_submission(folder / f"{quiz}.ipynb", trainee, trusted)
+    stamp_file = folder / "timestamp.txt"
+    stamp = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.exists() else ""
+    if result.notebook is not None:
+        out = course / "autograded" / trainee / quiz
+        _write_atomic(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n")
+        if stamp:
+            _write_atomic(out / "timestamp.txt", stamp)
+        result.notebook = None  # written; do not ship it back to the writer
+    return result, stamp
+
+
+def find_trainees(course: Path, quiz: str, students: list[str] | None) -> tuple[list[str], list[SubmissionResult]]:
+    """Trainees with a submission of ``quiz``, and failed results for bad requested ids."""
+    submitted = course / "submitted"
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{quiz}") if p.is_dir())
+    if not students:
+        good = [t for t in found if TRAINEE_ID.match(t)]
+        bad = [SubmissionResult(t, quiz, "failed", [f"trainee id {t!r} has characters nbgrader does not allow"])
+               for t in found if not TRAINEE_ID.match(t)]
+        return good, bad
+    good, bad = [], []
+    for t in students:
+        if not TRAINEE_ID.match(t):
+            bad.append(SubmissionResult(t, quiz, "failed", [f"{t!r} is not a valid trainee id"]))
+        elif t not in found:
+            bad.append(SubmissionResult(t, quiz, "failed", [f"no submission in {submitted / t / quiz}"]))
+        else:
+            good.append(t)
+    return good, bad
+
+
+def _scored(course: Path, trusted: TrustedQuiz, trainees: list[str],
+            workers: int) -> Iterator[tuple[SubmissionResult, str]]:
+    job = partial(_grade_one, course, trusted)
+    if workers <= 1 or len(trainees) < 8:
+        yield from map(job, trainees)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(job, trainees, chunksize=max(1, min(64, len(trainees) // (workers * 8))))
+
+
+def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str] | None = None,
+               progress: Callable[[SubmissionResult], None] | None = None) -> GradeReport:
+    """Grade every (or the given) trainee's submission of ``quiz`` in ``course``."""
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    from peercert.course import load_settings
+    from peercert.grade.record import record
+    from peercert.grade.status import save_status
+
+    course = course.resolve()
+    settings = load_settings(course)
+    report = GradeReport(quiz)
+    with Gradebook(settings.db_url, settings.course_id) as gb:
+        trusted = load_trusted(gb, quiz)
+        trainees, report.results = find_trainees(course, quiz, students)
+        batch: list[SubmissionResult] = []
+        stamps = {}
+        for result, stamp in _scored(course, trusted, trainees, workers):
+            report.results.append(result)
+            batch.append(result)
+            stamps[result.trainee] = parse_utc(stamp) if stamp else None
+            if progress:
+                progress(result)
+            if len(batch) >= BATCH:
+                record(gb, quiz, batch, stamps)
+                batch = []
+        record(gb, quiz, batch, stamps)
+    save_status(course, quiz, report.results)
+    return report

@@ -1,0 +1,211 @@
+"""Read one submission without running it: answers as literals, scores from peercert.scoring.
+
+The walk mirrors what a kernel would do for a notebook of plain assignments: cells run top to
+bottom, each ``answer_N = <literal>`` binds a value, and each grade cell scores the value its
+variable holds at that point. Any other code is never executed: the variables it would set
+become unreadable, the items that use them score 0, and the submission needs review.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peercert.grade.trusted import TrustedQuiz
+from peercert.scoring import check
+
+MAX_BYTES = 50_000_000
+
+
+class Unreadable:
+    """A variable set by code that peercert does not run."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+@dataclass
+class ItemResult:
+    item_id: str
+    score: float | None  # None: waits for a manual grade
+    max_score: float
+    answer: Any = None
+    output: str = ""
+    blank: bool = False
+
+
+@dataclass
+class SubmissionResult:
+    trainee: str
+    quiz: str
+    status: str = "graded"  # graded | needs review | failed
+    reasons: list[str] = field(default_factory=list)
+    items: dict[str, ItemResult] = field(default_factory=dict)
+    notebook: dict[str, Any] | None = None  # the autograded notebook JSON
+
+    def review(self, reason: str) -> None:
+        self.reasons.append(reason)
+        if self.status == "graded":
+            self.status = "needs review"
+
+    @property
+    def score(self) -> float:
+        return sum(r.score or 0.0 for r in self.items.values())
+
+
+def load_notebook(path: Path) -> dict[str, Any]:
+    """Parse a submitted notebook as JSON; raise ValueError with a plain reason."""
+    if not path.exists():
+        raise ValueError("notebook is missing")
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"notebook is larger than {MAX_BYTES // 1_000_000} MB")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a valid notebook (truncated or not JSON): {exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a valid notebook: no list of cells")
+    return nb
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def released_source(source: str) -> str:
+    """A trusted cell as trainees received it: hidden test regions removed."""
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            hidden = True
+        elif "END HIDDEN TESTS" in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _grade_id(cell: dict[str, Any]) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def bind_literals(source: str, env: dict[str, Any]) -> str | None:
+    """Apply a cell's ``name = literal`` lines to env; return why the cell is not plain data."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"cannot be read (line {exc.lineno}: {exc.msg})"
+    names = [t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name)]
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) or isinstance(
+                node, ast.Pass):
+            continue
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            try:
+                env[node.targets[0].id] = ast.literal_eval(node.value)
+                continue
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                pass
+        reason = f"has code that peercert does not run (line {node.lineno})"
+        for name in names:
+            env[name] = Unreadable(reason)
+        return reason
+    return None
+
+
+def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any],
+                result: SubmissionResult) -> tuple[ItemResult, str]:
+    item = trusted.items[item_id]
+    value = env.get(item.var)
+    if isinstance(value, Unreadable):
+        value = None
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        points = check(value, item.spec)
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    return ItemResult(item_id, points, item.points, value, out.getvalue(), blank), out.getvalue()
+
+
+def _outputs(text: str, points: float) -> list[dict[str, Any]]:
+    return [
+        {"name": "stdout", "output_type": "stream", "text": text},
+        {"data": {"text/plain": repr(points)}, "execution_count": None, "metadata": {},
+         "output_type": "execute_result"},
+    ]
+
+
+def _label(cell: dict[str, Any], index: int) -> str:
+    item = cell.get("metadata", {}).get("peercert", {}).get("item")
+    return f"answer cell for {item}" if item else f"cell {index + 1}"
+
+
+def _reflection(cell: dict[str, Any], item_id: str, trusted: TrustedQuiz) -> ItemResult:
+    from nbformat import from_dict
+    from nbgrader.utils import compute_checksum
+
+    item = trusted.items[item_id]
+    node = from_dict(cell)
+    node.metadata.nbgrader.update(grade=True, solution=True, locked=False, points=item.points)
+    blank = compute_checksum(node) == trusted.checksums.get(item_id)
+    return ItemResult(item_id, 0.0 if blank else None, item.points, blank=blank)
+
+
+def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) -> None:
+    env: dict[str, Any] = {}
+    seen: set[str] = set()
+    for index, cell in enumerate(nb["cells"]):
+        cell["source"] = _source(cell)
+        gid = _grade_id(cell)
+        kind = cell.get("cell_type")
+        if gid in trusted.items and gid not in seen:
+            seen.add(gid)
+            if gid in trusted.locked_sources:
+                if cell["source"].strip() != released_source(trusted.locked_sources[gid]).strip():
+                    result.reasons.append(f"grade cell {gid} was edited; restored from the source")
+                cell["source"] = trusted.locked_sources[gid]
+            if trusted.items[gid].kind == "manual":
+                result.items[gid] = _reflection(cell, gid, trusted)
+            else:
+                result.items[gid], text = _score_item(gid, trusted, env, result)
+                cell["outputs"] = _outputs(text, result.items[gid].score or 0.0)
+            continue
+        if gid in seen:
+            result.review(f"{_label(cell, index)} duplicates grade cell {gid}")
+            cell.setdefault("metadata", {}).pop("nbgrader", None)
+        elif gid in trusted.locked_sources:
+            cell["source"] = trusted.locked_sources[gid]
+        if kind == "code":
+            cell["outputs"] = []
+            reason = bind_literals(_source(cell), env)
+            if reason:
+                result.review(f"{_label(cell, index)} {reason}; not run, its answer scores 0")
+    for gid in trusted.items.keys() - seen:
+        result.reasons.append(f"grade cell {gid} was deleted; restored from the source")
+        if trusted.items[gid].kind == "manual":
+            result.items[gid] = ItemResult(gid, 0.0, trusted.items[gid].points, blank=True)
+        else:
+            result.items[gid], _ = _score_item(gid, trusted, env, result)
+
+
+def grade_submission(path: Path, trainee: str, trusted: TrustedQuiz) -> SubmissionResult:
+    """Score one submitted notebook; never raises for bad input, returns a failed result."""
+    result = SubmissionResult(trainee, trusted.quiz)
+    try:
+        nb = load_notebook(path)
+        _walk(nb, trusted, result)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        result.status = "failed"
+        result.items = {}
+        result.reasons.append(f"{path.name}: {exc}")
+        return result
+    result.notebook = nb
+    return result

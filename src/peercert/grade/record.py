@@ -1,0 +1,34 @@
+"""Write grading results through nbgrader's gradebook, as ``nbgrader autograde`` would.
+
+One writer, one transaction per batch: parallel workers only read and score.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from peercert.grade.read import SubmissionResult
+
+
+def record(gradebook: Any, quiz: str, results: Iterable[SubmissionResult],
+           timestamps: dict[str, datetime.datetime | None]) -> None:
+    """Store auto scores and 'No response.' comments; keep manual scores (as nbgrader does)."""
+    for res in results:
+        if res.status == "failed":
+            continue
+        gradebook.update_or_create_student(res.trainee)
+        ts = timestamps.get(res.trainee)
+        kwargs = {"timestamp": ts} if ts else {}
+        sub = gradebook.update_or_create_submission(quiz, res.trainee, **kwargs)
+        notebook = next(nb for nb in sub.notebooks if nb.name == quiz)
+        grades = {g.name: g for g in notebook.grades}
+        comments = {c.name: c for c in notebook.comments}
+        for item in res.items.values():
+            grade = grades[item.item_id]
+            grade.auto_score = item.score
+            grade.needs_manual_grade = grade.manual_score is not None or item.score is None
+            if item.item_id in comments:
+                comments[item.item_id].auto_comment = "No response." if item.blank else None
+    gradebook.db.commit()
