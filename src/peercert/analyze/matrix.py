@@ -2,7 +2,8 @@
 
 Arrays, not frames, because every statistic is a column operation and numpy on a
 10,000 x 75 matrix takes milliseconds. Choices are stored as bit masks over the option
-labels (A=bit 0, B=bit 1..., True=bit 0, False=bit 1): -1 answer not read, 0 omitted.
+labels (A=bit 0, B=bit 1..., True=bit 0, False=bit 1): -1 no choice read, 0 omitted.
+``omitted`` is 1.0 for a blank or unreadable answer, 0.0 for an answer, ``nan`` if unknown.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class QuizMatrix:
     scores: np.ndarray
     max_scores: np.ndarray
     choices: np.ndarray
+    omitted: np.ndarray
 
     @property
     def auto(self) -> np.ndarray:
@@ -46,7 +48,8 @@ class QuizMatrix:
         return self.scores[:, self.auto].sum(axis=1)
 
 
-def _choice_mask(text: object) -> int:
+def choice_mask(text: object) -> int:
+    """Bit mask of an answer text like "A,C" or "True"; -1 when it cannot be read."""
     if not isinstance(text, str):
         return UNKNOWN
     mask = 0
@@ -57,12 +60,21 @@ def _choice_mask(text: object) -> int:
     return mask
 
 
-def _choice_codes(frame: pd.DataFrame) -> np.ndarray:
+def _omitted(frame: pd.DataFrame) -> np.ndarray:
+    """1.0 omitted, 0.0 answered, nan when nobody looked."""
+    if "omitted" not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame["omitted"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _choice_codes(frame: pd.DataFrame, omitted: np.ndarray) -> np.ndarray:
     """Bit mask per row, computed once per distinct answer text."""
+    if "answer" not in frame.columns:
+        return np.where(omitted == 1.0, OMITTED, UNKNOWN).astype(np.int16)
     codes, uniques = pd.factorize(frame["answer"], use_na_sentinel=True)
-    masks = np.array([_choice_mask(u) for u in uniques] + [UNKNOWN], dtype=np.int16)
+    masks = np.array([choice_mask(u) for u in uniques] + [UNKNOWN], dtype=np.int16)
     out = masks[codes]  # the sentinel -1 picks the trailing UNKNOWN
-    return np.where(frame["omitted"].eq(True).to_numpy(dtype=bool), OMITTED, out).astype(np.int16)
+    return np.where(omitted == 1.0, OMITTED, out).astype(np.int16)
 
 
 def _max_scores(frame: pd.DataFrame, cols: np.ndarray, items: pd.DataFrame) -> np.ndarray:
@@ -89,9 +101,10 @@ def quiz_matrix(responses: pd.DataFrame, items: pd.DataFrame, quiz: str) -> Quiz
     shape = (len(trainees), len(meta))
     scores = np.full(shape, np.nan)
     scores[rows, cols] = frame["score"].to_numpy(dtype=float)
+    omitted = np.full(shape, np.nan)
+    omitted[rows, cols] = _omitted(frame)
     choices = np.full(shape, UNKNOWN, dtype=np.int16)
-    if "answer" in frame.columns and "omitted" in frame.columns:
-        choices[rows, cols] = _choice_codes(frame)
+    choices[rows, cols] = _choice_codes(frame, omitted[rows, cols])
     return QuizMatrix(
         quiz=quiz,
         trainees=np.asarray(trainees, dtype=object),
@@ -99,4 +112,5 @@ def quiz_matrix(responses: pd.DataFrame, items: pd.DataFrame, quiz: str) -> Quiz
         scores=scores,
         max_scores=_max_scores(frame, cols, meta),
         choices=choices,
+        omitted=omitted,
     )

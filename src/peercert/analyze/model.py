@@ -12,6 +12,7 @@ grader, never 0). ``answer`` is the canonical choice as text ("B", "A,C", "C,A,B
 
     item_id  quiz  position  type  points  key  options  competencies  domain
 
+Optional extra columns: ``option_texts`` (label -> text) and ``prompt``, for reports.
 ``options`` lists the labels a trainee chooses among (letters, or "True"/"False");
 ``competencies`` is a tuple of SAMHSA codes; ``key`` is canonical text like ``answer``.
 """
@@ -80,8 +81,10 @@ def items_from_banks(banks: Iterable[Bank]) -> pd.DataFrame:
                 "options": option_labels(item.type, getattr(item, "options", {})),
                 "competencies": tuple(item.tags.competencies),
                 "domain": item.tags.domain,
+                "option_texts": dict(getattr(item, "options", {})),
+                "prompt": item.prompt,
             })
-    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    return pd.DataFrame(rows, columns=[*ITEM_COLUMNS, "option_texts", "prompt"])
 
 
 def _key_text(item_type: str, key: Any) -> str | None:

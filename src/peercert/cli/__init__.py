@@ -6,6 +6,8 @@ function, so that ``peercert --help`` answers fast.
 
 from __future__ import annotations
 
+import warnings
+
 from peercert.cli.app import app
 from peercert.cli import analyze, course, grade, readiness  # noqa: F401  (registers commands)
 
@@ -13,4 +15,7 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    # nbgrader 0.9 with SQLAlchemy 2 warns on every new submission; the rows are written
+    # correctly, so keep the noise out of the instructor's terminal.
+    warnings.filterwarnings("ignore", message=".*not in session, add operation along.*")
     app()

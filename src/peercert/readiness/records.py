@@ -1,0 +1,79 @@
+"""The evidence the evaluator reads: a roster, dated records and course scores.
+
+Three plain tables, so hour logs, gradebooks and simulations all meet in one shape:
+
+- ``roster``: ``trainee_id``, ``name``, ``site``; one row per trainee.
+- ``records``: ``trainee_id``, ``kind``, ``date``, ``hours``, ``topic``, ``result``, ``source``;
+  one row per logged day, exam attempt or attestation (``kind`` is one of ``RECORD_KINDS``).
+- ``scores``: ``trainee_id``, ``scope`` (quiz, competency, domain), ``key``, ``earned``,
+  ``possible``: points from graded course items.
+
+No free text from trainees is ever held here: reflections are scores, never words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+RECORD_KINDS = ("training", "supervised_work", "supervision", "exam", "attestation")
+HOUR_KINDS = ("training", "supervised_work", "supervision")
+ROSTER_COLUMNS = ("trainee_id", "name", "site")
+RECORD_COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result", "source")
+SCORE_COLUMNS = ("trainee_id", "scope", "key", "earned", "possible")
+
+
+def empty_roster() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=str) for c in ROSTER_COLUMNS})
+
+
+def empty_records() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=str) for c in RECORD_COLUMNS})
+    frame["date"] = pd.Series(dtype="datetime64[s]")
+    frame["hours"] = pd.Series(dtype=float)
+    return frame
+
+
+def empty_scores() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=str) for c in SCORE_COLUMNS})
+    frame["earned"] = pd.Series(dtype=float)
+    frame["possible"] = pd.Series(dtype=float)
+    return frame
+
+
+def normalize_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in order with stable dtypes (dates at day precision)."""
+    out = frame.loc[:, list(RECORD_COLUMNS)].copy()
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[s]").dt.normalize()
+    out["hours"] = out["hours"].astype(float)
+    for col in ("trainee_id", "kind", "topic", "result", "source"):
+        out[col] = out[col].fillna("").astype(str)
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything known about a set of trainees, from courses, hour logs and rosters."""
+
+    roster: pd.DataFrame
+    records: pd.DataFrame
+    scores: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> Evidence:
+        return cls(empty_roster(), empty_records(), empty_scores())
+
+    def with_records(self, records: pd.DataFrame) -> Evidence:
+        """The same roster and scores with more records appended."""
+        both = pd.concat([self.records, normalize_records(records)], ignore_index=True)
+        return Evidence(self.roster, both, self.scores)
+
+    def only(self, trainee_ids: list[str]) -> Evidence:
+        """The evidence of a few trainees (for one trainee's own progress view)."""
+        keep = set(trainee_ids)
+        return Evidence(
+            self.roster[self.roster["trainee_id"].isin(keep)].reset_index(drop=True),
+            self.records[self.records["trainee_id"].isin(keep)].reset_index(drop=True),
+            self.scores[self.scores["trainee_id"].isin(keep)].reset_index(drop=True),
+        )

@@ -1,0 +1,129 @@
+"""End to end through real nbgrader: release, submit, stock autograde vs peercert grade."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import factory
+import pytest
+import yaml
+from nbgrader.api import Gradebook
+
+from peercert.course import load_settings, nbgrader_api
+from peercert.grade import grade_quiz
+
+pytestmark = pytest.mark.nbgrader
+BIN = Path(sys.executable).parent
+
+# Every item type with right, wrong, partial, blank and malformed answers.
+PATTERNS = {
+    "right": {"t-01": '"B"', "t-02": '"d"', "t-03": '"A, C"', "t-04": '"C, A, D, B"',
+              "t-05": '"False"', "t-06": "I would say no kindly and offer another way."},
+    "wrong": {"t-01": '"A"', "t-02": '"B"', "t-03": '"B, D"', "t-04": '"B, D, A, C"', "t-05": '"True"'},
+    "partial": {"t-01": '"B"', "t-03": '"A, B, C"', "t-04": '"A, D, B, C"', "t-05": "False"},
+    "blank": {},
+    "malformed": {"t-01": '"Z"', "t-02": "D", "t-03": '"A, A"', "t-04": '"C, A"', "t-05": '"maybe"',
+                  "t-06": "YOUR ANSWER HERE"},
+}
+
+
+def _scores(course: Path) -> dict[tuple[str, str], tuple[float | None, bool]]:
+    s = load_settings(course)
+    with Gradebook(s.db_url, s.course_id) as gb:
+        sub_grades = {}
+        for student in PATTERNS:
+            sub = gb.find_submission("quiz1", student)
+            for g in sub.notebooks[0].grades:
+                sub_grades[(student, g.name)] = (g.auto_score, g.needs_manual_grade)
+        return sub_grades
+
+
+def _submit_patterns(course: Path) -> None:
+    release = course / "release" / "quiz1" / "quiz1.ipynb"
+    for student, answers in PATTERNS.items():
+        factory.submit(course, "quiz1", student, factory.answer_notebook(release, answers))
+
+
+def test_release_holds_no_keys_or_rationales(course):
+    bank = yaml.safe_load((course / "assignments" / "quiz1.yaml").read_text())
+    released = "".join(p.read_text() for p in (course / "release").rglob("*.ipynb"))
+    outbound = "".join(p.read_text() for p in (course / "exchange").rglob("*.ipynb"))
+    for text in (released, outbound):
+        assert "BEGIN HIDDEN TESTS" not in text and "check(answer" not in text
+        for item in bank["items"]:
+            for why in [item.get("rationale", {}).get("key", "")]:
+                assert not why or why not in text
+            for why in item.get("rationale", {}).get("distractors", {}).values():
+                assert why not in text
+            assert "'key':" not in text and '"key":' not in text
+
+
+def test_peercert_grade_matches_stock_autograde(course, tmp_path):
+    _submit_patterns(course)
+    stock = tmp_path / "stock"
+    shutil.copytree(course, stock)
+    res = nbgrader_api(stock).autograde("quiz1", "*")
+    assert res["success"], res.get("error")
+    report = grade_quiz(course, "quiz1")
+    assert report.ok and len(report.results) == len(PATTERNS)
+    assert report.count("needs review") == 1  # "answer_2 = D" is code (a name), not a literal
+    assert _scores(course) == _scores(stock)
+    assert _scores(course)[("partial", "t-03")] == (1.0, False)  # partial credit in the gradebook
+    assert _scores(course)[("right", "t-06")] == (None, True)  # reflection waits for a grader
+
+
+def test_grading_is_idempotent_and_regrade_touches_one_trainee(course):
+    _submit_patterns(course)
+    grade_quiz(course, "quiz1")
+    before = _scores(course)
+    grade_quiz(course, "quiz1")
+    assert _scores(course) == before
+    report = grade_quiz(course, "quiz1", students=["wrong"])
+    assert [r.trainee for r in report.results] == ["wrong"]
+    assert _scores(course) == before
+
+
+def test_feedback_and_export_after_peercert_grade(course):
+    _submit_patterns(course)
+    grade_quiz(course, "quiz1")
+    api = nbgrader_api(course)
+    assert api.generate_feedback("quiz1")["success"]
+    html = (course / "feedback" / "wrong" / "quiz1" / "quiz1.html").read_text()
+    assert "Best answer: B" in html and "B keeps the relationship focused" in html
+    assert "Points: 0 of 1" in html
+    out = subprocess.run([str(BIN / "nbgrader"), "export"], cwd=course, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = (course / "grades.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(PATTERNS)
+
+
+def test_filesystem_exchange_fetch_submit_collect(course, tmp_path):
+    home = tmp_path / "trainee"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    exchange = str(course / "exchange")
+    common = ["--course", "peercert", f"--Exchange.root={exchange}"]
+
+    def run(args: list[str], cwd: Path) -> None:
+        out = subprocess.run([str(BIN / "nbgrader"), *args, *common], cwd=cwd, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    run(["fetch_assignment", "quiz1"], home)
+    fetched = home / "quiz1" / "quiz1.ipynb"
+    factory.answer_notebook(fetched, PATTERNS["right"])
+    import nbformat
+
+    nbformat.write(factory.answer_notebook(fetched, PATTERNS["right"]), fetched)
+    run(["submit", "quiz1"], home)
+    res = nbgrader_api(course).collect("quiz1")
+    assert res["success"], res.get("error")
+    [submitted] = (course / "submitted").glob("*/quiz1/quiz1.ipynb")
+    assert (submitted.parent / "timestamp.txt").exists()
+    report = grade_quiz(course, "quiz1")
+    assert report.results[0].score == 7.0
