@@ -1,0 +1,88 @@
+"""The shipped curriculum: module structure, plain language, and bank coverage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+import textstat
+
+from peercert.bank import load_banks
+from peercert.curriculum import list_modules, module_prose, reading_minutes
+from peercert.tags import COMPETENCIES, DOMAINS, ICRC_DOMAIN_HOURS, PRINCIPLES
+
+REPO = Path(__file__).resolve().parents[1]
+MODULES = sorted((REPO / "modules").glob("[0-9][0-9]-*.ipynb"))
+MAX_GRADE = 9.0
+
+
+def test_twelve_modules_with_a_quiz_each():
+    assert len(MODULES) >= 12
+    quizzes = {b.quiz: b for b in load_banks(REPO / "assignments")}
+    for info in list_modules(REPO):
+        nb = nbformat.read(info.path, as_version=4)
+        quiz = nb.metadata["peercert"]["quiz"]
+        assert quiz in quizzes, f"{info.path.name}: no bank assignments/{quiz}.yaml"
+        assert quizzes[quiz].module == info.id
+        assert len(quizzes[quiz].items) >= 12, f"{quiz}: fewer than 12 items"
+        assert len({i.type for i in quizzes[quiz].items}) >= 3, f"{quiz}: item types not mixed"
+
+
+def test_module_hours_credit_the_icrc_training_domains():
+    totals: Counter[str] = Counter()
+    for info in list_modules(REPO):
+        assert set(info.domain_hours) <= set(DOMAINS), info.path
+        assert sum(info.domain_hours.values()) == pytest.approx(info.seat_time_hours), info.path
+        assert set(info.competencies) <= set(COMPETENCIES), info.path
+        totals.update(info.domain_hours)
+    for domain, hours in ICRC_DOMAIN_HOURS.items():
+        assert totals[domain] >= hours, f"{domain}: {totals[domain]} h < {hours} h"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_module_structure(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0].source
+    assert "Reading time" in first and str(reading_minutes(nb)) in first, "reading time at the top"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert code.count("SelfCheck(") >= 3, "at least three self-checks"
+    assert "Reflection(" in code, "at least one reflection"
+    assert nb.cells[-1].source.lstrip().startswith("## Sources")
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "clear outputs"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_module_reading_level(path):
+    prose = module_prose(nbformat.read(path, as_version=4))
+    grade = textstat.flesch_kincaid_grade(prose)
+    assert grade <= MAX_GRADE, f"{path.name}: Flesch-Kincaid grade {grade:.1f} > {MAX_GRADE}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_crisis_content_points_to_988(path):
+    prose = module_prose(nbformat.read(path, as_version=4)).lower()
+    if any(w in prose for w in ("suicide", "self-harm", "overdose")):
+        assert "988" in prose
+
+
+def test_every_principle_competency_and_domain_is_tested_five_times():
+    tags: Counter[str] = Counter()
+    for bank in load_banks(REPO / "assignments"):
+        for item in bank.items:
+            tags.update(item.tags.competencies)
+            tags.update(item.tags.principles)
+            tags[item.tags.domain] += 1
+    for name in [*PRINCIPLES, *COMPETENCIES, *DOMAINS]:
+        assert tags[name] >= 5, f"{name} is tested by only {tags[name]} items"
+
+
+def test_practice_exam_shape():
+    exam = next(b for b in load_banks(REPO / "assignments") if b.quiz == "practice-exam")
+    assert len(exam.items) == 75 and {i.type for i in exam.items} == {"single"}
+    domains = Counter(i.tags.domain for i in exam.items)
+    assert domains == {"advocacy": 16, "mentoring-education": 16, "recovery-wellness": 17,
+                       "ethical-responsibility": 26}
+    others = {i.id for b in load_banks(REPO / "assignments") if b.quiz != "practice-exam" for i in b.items}
+    assert not others & {i.id for i in exam.items}
