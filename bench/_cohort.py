@@ -1,0 +1,35 @@
+"""Shared set-up for grading benchmarks: a course with one N-item quiz and a simulated cohort."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import factory  # noqa: E402
+
+from peercert import simulate  # noqa: E402
+from peercert.course import init_course, nbgrader_api  # noqa: E402
+
+
+def quiz_items(n_items: int) -> list[dict]:
+    makers = [factory.single, factory.single, factory.multiple, factory.ordering, factory.truefalse]
+    items = [makers[i % len(makers)](f"b-{i:03d}") for i in range(n_items - 1)]
+    return [*items, factory.reflection(f"b-{n_items - 1:03d}")]
+
+
+def make_course(root: Path, n_items: int, trainees: int, seed: int = 0) -> Path:
+    """Build, generate and release the quiz; write every trainee's submission."""
+    data = factory.bank("bench", items=quiz_items(n_items))
+    cur = factory.curriculum(root / "curriculum", [data])
+    course = init_course(root / "course", source_root=cur)
+    api = nbgrader_api(course)
+    assert api.generate_assignment("bench")["success"]
+    assert api.release_assignment("bench")["success"]
+    keys = {i["id"]: i.get("key") for i in data["items"]}
+    people = simulate.cohort(trainees, seed)
+    simulate.submit_cohort(course, "bench", people, keys, seed)
+    random.seed(seed)
+    return course
