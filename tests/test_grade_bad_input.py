@@ -124,3 +124,16 @@ def test_cli_summary_and_exit_status(course):
     assert "graded 1, needs review 0, failed 1" in out.output
     status = CliRunner().invoke(app, ["status", "quiz1", "--course", str(course)])
     assert status.exit_code == 0 and "failed" in status.output
+
+
+def test_execute_unsafe_hands_review_cases_to_stock_autograde(course):
+    nb = factory.answer_notebook(_release(course), {**RIGHT, "t-01:cell": 'answer_1 = "b".upper()'})
+    factory.submit(course, "quiz1", "coder", nb)
+    out = CliRunner().invoke(app, ["grade", "quiz1", "--course", str(course), "--execute-unsafe"])
+    assert out.exit_code == 0, out.output
+    st = load_status(course, "quiz1")["coder"]
+    assert st["status"] == "graded" and "stock nbgrader autograde" in st["reasons"][-1]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "peercert") as gb:
+        assert gb.find_submission("quiz1", "coder").score == 7.0

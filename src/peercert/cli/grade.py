@@ -16,6 +16,9 @@ def grade(
     course: Path = COURSE,
     workers: int = typer.Option(2, min=1, help="Processes that read and score submissions."),
     student: list[str] = typer.Option(None, "--student", help="Grade only these trainees."),
+    execute_unsafe: bool = typer.Option(
+        False, "--execute-unsafe",
+        help="Hand 'needs review' submissions to stock nbgrader autograde, which RUNS their code."),
 ) -> None:
     """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
     from rich.console import Console
@@ -23,6 +26,7 @@ def grade(
     from rich.table import Table
 
     from peercert.grade import NotReleased, grade_quiz
+    from peercert.grade import execute_unsafe as run_unsafe
 
     console = Console()
     with Progress(console=console, transient=True) as progress:
@@ -33,6 +37,9 @@ def grade(
         except (NotReleased, FileNotFoundError) as exc:
             _fail(str(exc))
             return
+    if execute_unsafe:
+        regraded = run_unsafe(course, report)
+        console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): {', '.join(regraded)}")
     table = Table(title=f"{quiz}: {len(report.results)} submissions")
     for col in ("trainee", "status", "score", "reason"):
         table.add_column(col)
@@ -59,6 +66,9 @@ def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
     rows = load_status(course, quiz)
     if not rows:
         _fail(f"no grading status for {quiz!r} in {course}: run 'peercert grade {quiz}' first")
+    if execute_unsafe:
+        regraded = run_unsafe(course, report)
+        console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): {', '.join(regraded)}")
     table = Table(title=f"{quiz}")
     for col in ("trainee", "status", "score", "manual grading", "reason"):
         table.add_column(col)

@@ -119,3 +119,28 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
         record(gb, quiz, batch, stamps)
     save_status(course, quiz, report.results)
     return report
+
+
+def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
+    """Hand the 'needs review' submissions to stock ``nbgrader autograde``, which runs their code.
+
+    Only for an instructor who has read them: it executes trainee code as the grader's user.
+    Returns the trainees regraded; their status records who graded them.
+    """
+    from peercert.course import nbgrader_api
+    from peercert.grade.status import save_status
+
+    api = nbgrader_api(course)
+    done = []
+    for res in report.results:
+        if res.status != "needs review":
+            continue
+        out = api.autograde(report.quiz, res.trainee)
+        if out["success"]:
+            res.status = "graded"
+            res.reasons.append("graded by stock nbgrader autograde (--execute-unsafe)")
+            done.append(res.trainee)
+        else:
+            res.reasons.append("stock nbgrader autograde failed too")
+    save_status(course.resolve(), report.quiz, report.results)
+    return done
