@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def test_module_structure(path):
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
 def test_module_reading_level(path):
     prose = module_prose(nbformat.read(path, as_version=4))
+    # textstat 0.7.7 looks every word up in cmudict and fails on bare numbers ("46"): drop them.
+    prose = re.sub(r"\b\d[\d,.:%]*\b", "", prose)
     grade = textstat.flesch_kincaid_grade(prose)
     assert grade <= MAX_GRADE, f"{path.name}: Flesch-Kincaid grade {grade:.1f} > {MAX_GRADE}"
 

@@ -143,7 +143,7 @@ class TrueFalseItem(_Item):
 class ReflectionItem(_Item):
     type: Literal["reflection"]
     rubric: list[RubricLevel] = Field(min_length=2)
-    guidance: str = Field(default="", description="what a strong answer includes; shown with the rubric")
+    guidance: str = Field(default="", description="notes for graders; stays in the bank, never shown to trainees")
 
     @model_validator(mode="after")
     def _check_rubric(self) -> ReflectionItem:

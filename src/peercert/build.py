@@ -95,8 +95,6 @@ def _question_md(n: int, item: Item) -> str:
         lines += ["", "**How your answer is scored**", "", "| points | what it looks like |",
                   "|---|---|"]
         lines += [f"| {lv.points:g} | {lv.description.strip()} |" for lv in item.rubric]
-        if item.guidance.strip():
-            lines += ["", f"*A strong answer:* {item.guidance.strip()}"]
     return "\n".join(lines)
 
 

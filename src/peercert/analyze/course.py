@@ -1,7 +1,8 @@
-"""Where a course keeps things: its nbgrader config, gradebook and notebook folders.
+"""Where a course keeps things: its gradebook and notebook folders, as nbgrader sees them.
 
 Read-only: opening a missing SQLite gradebook would create an empty one, so it is checked
-for first.
+for first. Settings come from the course's ``nbgrader_config.py`` through
+:func:`peercert.course.load_config`, the one config reader of the project.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from peercert.analyze.model import AnalysisError
 
@@ -20,7 +22,7 @@ class NoGradedSubmissions(AnalysisError):
 
 @dataclass(frozen=True)
 class CourseConfig:
-    """The parts of ``nbgrader_config.py`` that analysis needs."""
+    """The parts of the nbgrader configuration that analysis needs."""
 
     root: Path
     db_url: str
@@ -34,37 +36,32 @@ class CourseConfig:
         return self.root / folder / trainee / quiz / f"{quiz}.ipynb"
 
 
-def _load_config(course: Path):
-    from traitlets.config.loader import PyFileConfigLoader
-
-    if not (course / "nbgrader_config.py").is_file():
-        return None
-    try:
-        return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    except Exception as exc:  # the config is user code: report any failure in one line
-        raise AnalysisError(f"{course / 'nbgrader_config.py'}: cannot read it: {exc}") from exc
-
-
 def course_config(course: Path) -> CourseConfig:
-    """Read db_url, course_id, root and folder names, with nbgrader's defaults."""
-    course = Path(course).resolve()
+    """Read root, db_url, course_id and folder names, with nbgrader's defaults."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from peercert.course import load_config
+
+    course = Path(course)
     if not course.is_dir():
         raise AnalysisError(f"{course}: no such course directory")
-    cfg = _load_config(course)
-    section = cfg.CourseDirectory if cfg is not None else {}
-    root = Path(section.get("root") or course)
-    root = root if root.is_absolute() else (course / root).resolve()
+    try:
+        coursedir = CourseDirectory(config=load_config(course))
+    except FileNotFoundError as exc:
+        raise AnalysisError(str(exc)) from exc
+    except Exception as exc:  # the config is user code: report any failure in one line
+        raise AnalysisError(f"{course / 'nbgrader_config.py'}: cannot read it: {exc}") from exc
     return CourseConfig(
-        root=root,
-        db_url=section.get("db_url") or f"sqlite:///{root / 'gradebook.db'}",
-        course_id=section.get("course_id") or "",
-        submitted=section.get("submitted_directory") or "submitted",
-        autograded=section.get("autograded_directory") or "autograded",
+        root=Path(coursedir.root),
+        db_url=coursedir.db_url,
+        course_id=coursedir.course_id,
+        submitted=coursedir.submitted_directory,
+        autograded=coursedir.autograded_directory,
     )
 
 
 @contextmanager
-def open_gradebook(cfg: CourseConfig) -> Iterator[object]:
+def open_gradebook(cfg: CourseConfig) -> Iterator[Any]:
     """nbgrader's Gradebook for the course; NoGradedSubmissions if there is no database yet."""
     from nbgrader.api import Gradebook
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from peercert.analyze.matrix import QuizMatrix, choice_mask
-from peercert.analyze.model import CHOICE_TYPES, Thresholds
+from peercert.analyze.model import CHOICE_TYPES, DEFAULT_THRESHOLDS, Thresholds
 
 OPTION_COLUMNS = [
     "item_id", "option", "text", "is_key", "answered", "chosen", "share", "share_upper",
@@ -69,7 +69,7 @@ def _flag(row: dict, item_type: str, th: Thresholds) -> tuple[str, str]:
 
 
 def option_table(
-    m: QuizMatrix, groups: tuple[np.ndarray, np.ndarray], th: Thresholds = Thresholds()
+    m: QuizMatrix, groups: tuple[np.ndarray, np.ndarray], th: Thresholds = DEFAULT_THRESHOLDS
 ) -> pd.DataFrame:
     """One row per option of every choice item, with shares and a flag code per distractor."""
     rows = []
@@ -82,9 +82,32 @@ def option_table(
     return pd.DataFrame(rows, columns=[*OPTION_COLUMNS, "reason"])
 
 
-def distractor_flags(options: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """Flags of the options, gathered per item id as (code, sentence) pairs."""
+def _joined(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _item_reason(code: str, rows: pd.DataFrame, th: Thresholds) -> str:
+    labels = list(rows["option"])
+    one = len(labels) == 1
+    if code == "dead-distractor":
+        shares = ", ".join(f"{s:.0%}" for s in rows["share"])
+        return (f"Dead distractor{'' if one else 's'}: option{'' if one else 's'} "
+                f"{_joined(labels)} {'was' if one else 'were'} chosen by {shares} of trainees "
+                f"(below {th.dead_distractor:.0%}); replace {'it' if one else 'them'} with "
+                f"{'a more tempting mistake' if one else 'more tempting mistakes'}.")
+    pairs = "; ".join(f"{o}: {u:.0%} vs {lo:.0%}" for o, u, lo in zip(
+        rows["option"], rows["share_upper"], rows["share_lower"], strict=True))
+    return (f"Option{'' if one else 's'} {_joined(labels)} drew more of the top group than of "
+            f"the bottom group ({pairs}): {'it' if one else 'they'} may be defensible, or the "
+            "key may be arguable.")
+
+
+def distractor_flags(
+    options: pd.DataFrame, th: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[str, list[tuple[str, str]]]:
+    """Flags of the options, one (code, sentence) per item and kind of problem."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for row in options[options["flag"] != ""].itertuples():
-        out.setdefault(row.item_id, []).append((row.flag, row.reason))
+    flagged = options[options["flag"] != ""]
+    for (item_id, code), rows in flagged.groupby(["item_id", "flag"], sort=False):
+        out.setdefault(item_id, []).append((code, _item_reason(code, rows, th)))
     return out

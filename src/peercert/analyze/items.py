@@ -10,12 +10,12 @@ import pandas as pd
 
 from peercert.analyze import stats
 from peercert.analyze.matrix import QuizMatrix
-from peercert.analyze.model import Thresholds
+from peercert.analyze.model import DEFAULT_THRESHOLDS, Thresholds
 
 ITEM_TABLE_COLUMNS = [
     "item_id", "quiz", "position", "type", "points", "competencies", "domain", "n_scored",
     "difficulty", "point_biserial", "discrimination_index", "upper_difficulty",
-    "lower_difficulty", "omitted_rate", "alpha_if_deleted", "flags", "reasons", "notes",
+    "lower_difficulty", "omitted_rate", "alpha_if_deleted", "flags", "reasons", "notes", "stem",
 ]
 
 
@@ -54,7 +54,7 @@ def _pb_note(m: QuizMatrix, j: int) -> str:
 def _notes(m: QuizMatrix, j: int, row: dict) -> list[str]:
     notes = []
     if np.isnan(row["difficulty"]):
-        notes.append("difficulty not computable: no graded scores yet")
+        notes.append("not computable yet: no answer to it has been graded")
     elif np.isnan(row["point_biserial"]):
         notes.append(_pb_note(m, j))
     if np.isnan(row["omitted_rate"]):
@@ -93,7 +93,7 @@ def discrimination_flags(r: float, d: float, th: Thresholds) -> list[tuple[str, 
 
 
 def item_statistics(
-    m: QuizMatrix, th: Thresholds = Thresholds()
+    m: QuizMatrix, th: Thresholds = DEFAULT_THRESHOLDS
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
     """One row per item, plus the (upper, lower) row indices used for the D index."""
     fractions = m.fractions
@@ -119,5 +119,6 @@ def item_statistics(
         row["flags"] = ";".join(code for code, _ in flags)
         row["reasons"] = " ".join(reason for _, reason in flags)
         row["notes"] = "; ".join(_notes(m, j, row))
+        row["stem"] = str(meta.get("stem") or "")
         rows.append(row)
     return pd.DataFrame(rows, columns=ITEM_TABLE_COLUMNS), (upper, lower)

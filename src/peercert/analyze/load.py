@@ -48,7 +48,11 @@ class CourseData:
 def read_grades(cfg: CourseConfig) -> pd.DataFrame:
     """Every grade cell score in the gradebook, one row per trainee, quiz and item."""
     from nbgrader.api import (
-        Assignment, Grade, GradeCell, SubmittedAssignment, SubmittedNotebook,
+        Assignment,
+        Grade,
+        GradeCell,
+        SubmittedAssignment,
+        SubmittedNotebook,
     )
     from sqlalchemy import select
 

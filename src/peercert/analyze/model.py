@@ -12,7 +12,8 @@ grader, never 0). ``answer`` is the canonical choice as text ("B", "A,C", "C,A,B
 
     item_id  quiz  position  type  points  key  options  competencies  domain
 
-Optional extra columns: ``option_texts`` (label -> text) and ``prompt``, for reports.
+Optional extra columns, for reports: ``option_texts`` (label -> text) and ``stem`` (the
+scenario and prompt).
 ``options`` lists the labels a trainee chooses among (letters, or "True"/"False");
 ``competencies`` is a tuple of SAMHSA codes; ``key`` is canonical text like ``answer``.
 """
@@ -44,6 +45,9 @@ class Thresholds:
     dead_distractor: float = 0.05
     mastery: float = 0.70
     group_share: float = 0.27
+
+
+DEFAULT_THRESHOLDS = Thresholds()  # frozen, so sharing it as a default is safe
 
 
 class AnalysisError(ValueError):
@@ -82,9 +86,9 @@ def items_from_banks(banks: Iterable[Bank]) -> pd.DataFrame:
                 "competencies": tuple(item.tags.competencies),
                 "domain": item.tags.domain,
                 "option_texts": dict(getattr(item, "options", {})),
-                "prompt": item.prompt,
+                "stem": f"{item.scenario.strip()} {item.prompt.strip()}",
             })
-    return pd.DataFrame(rows, columns=[*ITEM_COLUMNS, "option_texts", "prompt"])
+    return pd.DataFrame(rows, columns=[*ITEM_COLUMNS, "option_texts", "stem"])
 
 
 def _key_text(item_type: str, key: Any) -> str | None:

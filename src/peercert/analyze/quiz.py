@@ -9,7 +9,7 @@ import pandas as pd
 from peercert.analyze.distractors import distractor_flags, option_table
 from peercert.analyze.items import item_statistics
 from peercert.analyze.matrix import quiz_matrix
-from peercert.analyze.model import Thresholds
+from peercert.analyze.model import DEFAULT_THRESHOLDS, Thresholds
 from peercert.analyze.reliability import QuizSummary, quiz_summary, score_distribution
 
 
@@ -31,8 +31,8 @@ class QuizAnalysis:
         return self.items[self.items["flags"] != ""]
 
 
-def _merge_flags(items: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
-    extra = distractor_flags(options)
+def _merge_flags(items: pd.DataFrame, options: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    extra = distractor_flags(options, th)
     items = items.copy()
     for i, item_id in enumerate(items["item_id"]):
         for code, reason in extra.get(item_id, []):
@@ -45,7 +45,7 @@ def _merge_flags(items: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
 
 def analyze_quiz(
     responses: pd.DataFrame, items: pd.DataFrame, quiz: str,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> QuizAnalysis:
     """Item analysis of one quiz from the long ``responses`` table and item metadata.
 
@@ -56,7 +56,7 @@ def analyze_quiz(
     options = option_table(m, groups, thresholds)
     return QuizAnalysis(
         quiz=quiz,
-        items=_merge_flags(table, options),
+        items=_merge_flags(table, options, thresholds),
         options=options,
         summary=quiz_summary(m),
         distribution=score_distribution(m),

@@ -119,7 +119,9 @@ def group_size(n: int, share: float = UPPER_LOWER_SHARE) -> int:
     return min(n // 2, max(1, math.floor(share * n + 0.5)))
 
 
-def upper_lower(total: np.ndarray, share: float = UPPER_LOWER_SHARE) -> tuple[np.ndarray, np.ndarray]:
+def upper_lower(
+    total: np.ndarray, share: float = UPPER_LOWER_SHARE
+) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of the top and bottom ``share`` of rows by ``total`` (``nan`` rows ignored).
 
     Ties at the cut are broken by row order, so sort rows by trainee id first for results

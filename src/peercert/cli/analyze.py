@@ -1,1 +1,173 @@
-"""Placeholder: filled in by the stage that owns it."""
+"""``peercert analyze``, ``peercert export-reflections`` and ``peercert agreement``.
+
+Thin layer: parse options, call :mod:`peercert.analyze`, print a short rich summary.
+pandas and the analysis package are imported inside the commands so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from peercert.cli.app import app
+from peercert.cli.course import COURSE, _fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from peercert.analyze import QuizAnalysis
+
+
+def _fmt(value: float, spec: str = ".2f") -> str:
+    return "not computable" if value is None or math.isnan(value) else format(value, spec)
+
+
+def _summary(console: Console, analyses: dict[str, QuizAnalysis]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Quiz reliability")
+    for col in ("quiz", "trainees", "items", "mean", "SD", "KR-20", "alpha", "SEM", "flagged"):
+        table.add_column(col, justify="left" if col == "quiz" else "right")
+    for quiz, qa in analyses.items():
+        s = qa.summary
+        table.add_row(quiz, str(s.trainees), str(s.items), _fmt(s.mean, ".1f"), _fmt(s.sd, ".1f"),
+                      _fmt(s.kr20), _fmt(s.alpha), _fmt(s.sem, ".1f"), str(len(qa.flagged)))
+    console.print(table)
+
+
+def _flagged(console: Console, qa: QuizAnalysis) -> None:
+    from rich.table import Table
+
+    if qa.flagged.empty:
+        console.print(f"{qa.quiz}: no item flagged.")
+        return
+    table = Table(title=f"{qa.quiz}: items to review", show_lines=False)
+    for col in ("item", "difficulty", "r", "flags"):
+        table.add_column(col, justify="right" if col in ("difficulty", "r") else "left")
+    for row in qa.flagged.itertuples():
+        table.add_row(row.item_id, _fmt(row.difficulty, ".0%"), _fmt(row.point_biserial),
+                      row.flags.replace(";", ", "))
+    console.print(table)
+
+
+Quizzes = Annotated[list[str] | None, typer.Argument(
+    metavar="QUIZ", help="Quiz ids; every quiz with graded submissions if omitted.",
+    show_default=False)]
+AnalysisOut = Annotated[Path | None, typer.Option(
+    "--out", show_default=False,
+    help="Output folder. One quiz: its files go straight in (default "
+         "<course>/reports/analysis/<quiz>). Several quizzes: into <out>/<quiz> (default "
+         "<course>/reports/analysis/<quiz>).")]
+Threshold = Annotated[float, typer.Option(
+    min=0.0, max=1.0, help="Share of points below which a competency is listed for a trainee.")]
+SheetOut = Annotated[Path | None, typer.Option(
+    "--out", show_default=False,
+    help="CSV to write (default <course>/reports/second-grader/<quiz>.csv).")]
+WithText = Annotated[bool, typer.Option(
+    "--with-text",
+    help="Include the reflections' text. They may hold personal disclosures: keep the file "
+         "inside the course and delete it after grading.")]
+SecondGrader = Annotated[Path, typer.Option(
+    "--second-grader", exists=True, dir_okay=False,
+    help="The filled-in sheet from export-reflections (CSV: trainee, item_id, score).")]
+Weights = Annotated[str, typer.Option(help="Kappa weights: quadratic or linear.")]
+AgreementOut = Annotated[Path | None, typer.Option(
+    "--out", show_default=False, help="Also write the agreement table to this CSV.")]
+Quiz = Annotated[str, typer.Argument(metavar="QUIZ", help="Quiz id.", show_default=False)]
+
+
+@app.command("analyze")
+def analyze(
+    quizzes: Quizzes = None,
+    course: Path = COURSE,
+    out: AnalysisOut = None,
+    mastery_threshold: Threshold = 0.70,
+) -> None:
+    """Item analysis, reliability and competency mastery; writes CSVs and an HTML report.
+
+    Files per quiz: item-analysis.csv, distractors.csv, quiz-summary.csv,
+    score-distribution.csv, competency-mastery.csv and report.html.
+    """
+    from rich.console import Console
+
+    from peercert.analyze import AnalysisError, Thresholds, run_analyze
+
+    console = Console()
+    try:
+        result = run_analyze(course, quizzes or None, out,
+                             Thresholds(mastery=mastery_threshold))
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    _summary(console, result.analyses)
+    for qa in result.analyses.values():
+        _flagged(console, qa)
+    for quiz, files in result.files.items():
+        console.print(f"{quiz}: report {files[-1]}  (CSVs in {files[-1].parent})")
+
+
+@app.command("export-reflections")
+def export_reflections(
+    quiz: Quiz,
+    course: Path = COURSE,
+    out: SheetOut = None,
+    with_text: WithText = False,
+) -> None:
+    """Write a blind grading sheet of QUIZ's reflections for a second grader.
+
+    The second grader fills the score column (one of the listed levels) and the sheet goes
+    back in with `peercert agreement QUIZ --second-grader FILE`.
+    """
+    from peercert.analyze import AnalysisError, reflection_sheet
+
+    try:
+        sheet = reflection_sheet(course, quiz, with_text=with_text)
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    path = out or course / "reports" / "second-grader" / f"{quiz}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.to_csv(path, index=False)
+    typer.echo(f"wrote {len(sheet)} reflections to grade: {path}")
+    if with_text:
+        typer.secho("This sheet contains reflection text: keep it in the course.", fg="yellow")
+
+
+@app.command("agreement")
+def agreement(
+    quiz: Quiz,
+    second_grader: SecondGrader,
+    course: Path = COURSE,
+    weights: Weights = "quadratic",
+    out: AgreementOut = None,
+) -> None:
+    """Agreement between the gradebook's reflection scores and a second grader's."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from peercert.analyze import AnalysisError, run_agreement
+
+    if weights not in ("quadratic", "linear"):
+        _fail(f"--weights must be quadratic or linear, not {weights!r}")
+    try:
+        result = run_agreement(course, quiz, second_grader, weights)  # type: ignore[arg-type]
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    table = Table(title=f"{quiz}: grader agreement ({result.pairs} pairs, {weights} kappa)")
+    for col in ("item", "pairs", "exact agreement", "weighted kappa", "note"):
+        table.add_column(col)
+    for row in result.table.itertuples():
+        table.add_row(row.item_id, str(row.pairs), _fmt(row.exact_agreement, ".0%"),
+                      _fmt(row.weighted_kappa), row.note)
+    Console().print(table)
+    if result.unmatched:
+        typer.echo(f"{result.unmatched} row(s) of the sheet had no score or no first-grader score")
+    if out:
+        result.table.to_csv(out, index=False, float_format="%.6g")
+        typer.echo(f"wrote {out}")

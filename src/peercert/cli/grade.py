@@ -66,9 +66,6 @@ def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
     rows = load_status(course, quiz)
     if not rows:
         _fail(f"no grading status for {quiz!r} in {course}: run 'peercert grade {quiz}' first")
-    if execute_unsafe:
-        regraded = run_unsafe(course, report)
-        console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): {', '.join(regraded)}")
     table = Table(title=f"{quiz}")
     for col in ("trainee", "status", "score", "manual grading", "reason"):
         table.add_column(col)

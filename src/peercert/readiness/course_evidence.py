@@ -50,7 +50,7 @@ class CourseData:
     modules: list[ModuleInfo]
 
 
-def _settings(course: Path) -> tuple[str, str]:
+def course_settings(course: Path) -> tuple[str, str]:
     from peercert.course import load_settings
 
     try:
@@ -67,8 +67,7 @@ def _settings(course: Path) -> tuple[str, str]:
 
 
 def _score_rows(gb: object, course_id: str) -> list[tuple]:
-    from nbgrader.api import (Assignment, Grade, GradeCell, SubmittedAssignment,
-                              SubmittedNotebook)
+    from nbgrader.api import Assignment, Grade, GradeCell, SubmittedAssignment, SubmittedNotebook
 
     query = (
         gb.db.query(SubmittedAssignment.student_id, Assignment.name, GradeCell.name,  # type: ignore[attr-defined]
@@ -96,9 +95,9 @@ def read_gradebook(db_url: str, course_id: str) -> tuple[pd.DataFrame, pd.DataFr
 
     with Gradebook(db_url, course_id) as gb:
         students = [(s.id, f"{s.first_name or ''} {s.last_name or ''}".strip() or s.id)
-                    for s in gb.students()]
+                    for s in gb.students]
         rows = _score_rows(gb, course_id)
-    roster = pd.DataFrame(students, columns=["trainee_id", "name"], dtype=str)
+    roster = pd.DataFrame(sorted(students), columns=["trainee_id", "name"], dtype=str)
     grades = pd.DataFrame(
         [(sid, quiz, item, _score(a, m, e), mx, ts) for sid, quiz, item, a, m, e, mx, ts in rows],
         columns=list(GRADE_COLUMNS),
@@ -115,7 +114,7 @@ def read_course(course: Path) -> CourseData:
     from peercert.curriculum import list_modules
 
     course = Path(course)
-    course_id, db_url = _settings(course)
+    course_id, db_url = course_settings(course)
     try:
         banks = load_banks(course / "assignments") if (course / "assignments").is_dir() else []
         modules = list_modules(course) if (course / "modules").is_dir() else []

@@ -200,7 +200,8 @@ def _check_hours(c: _Checker) -> pd.Series:
 def _check_topic_result(c: _Checker) -> None:
     f = c.frame
     for kind, what in _NEEDS_TOPIC.items():
-        c.where((f["kind"] == kind) & (f["topic"] == ""), f"topic is empty; {kind} rows need {what}")
+        c.where((f["kind"] == kind) & (f["topic"] == ""),
+                f"topic is empty; {kind} rows need {what}")
     c.where((f["topic"] != "") & ~f["topic"].str.match(_SLUG),
             "topic must be lowercase words joined by hyphens, like ethical-responsibility")
     exam, attest = f["kind"] == "exam", f["kind"] == "attestation"

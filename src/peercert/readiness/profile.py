@@ -220,7 +220,8 @@ def load_profile_file(path: Path) -> Profile:
     except ValidationError as exc:
         raise ProfileError(_problems(path, raw, exc)) from exc
     if profile.id != path.stem:
-        raise ProfileError([f"{path}: field id: {profile.id!r} must match the file name {path.stem!r}"])
+        raise ProfileError([f"{path}: field id: {profile.id!r} must match the file name "
+                            f"{path.stem!r}"])
     return profile
 
 

@@ -1,0 +1,394 @@
+"""The evaluator: for every trainee and requirement, met / not met / no evidence, and why.
+
+Pure and deterministic: the result depends only on the profile, the evidence and the
+``as_of`` date (never the clock). Each requirement is computed for all trainees at once
+with numpy, so a state's 10,000 trainees take well under a second.
+
+- **met**: the evidence reaches the threshold ("16 of 16 h").
+- **not met**: some evidence counts toward it but falls short, or has expired
+  ("12 of 16 h, 4 h to go"; "competency C8 at 55%, needs 70%").
+- **no evidence**: nothing on file that could count toward it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from peercert.readiness.profile import (
+    HOURS_RECORD,
+    AnyOf,
+    Attestation,
+    ExamPassed,
+    PracticeExam,
+    Profile,
+    QuizMastery,
+)
+from peercert.readiness.records import Evidence
+from peercert.tags import DOMAINS
+
+MET, NOT_MET, NO_EVIDENCE = "met", "not_met", "no_evidence"
+STATUSES = (MET, NOT_MET, NO_EVIDENCE)
+STATUS_LABELS = {MET: "met", NOT_MET: "not met", NO_EVIDENCE: "no evidence"}
+_EPS = 1e-9
+_NO_DAY = np.iinfo(np.int64).min
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier (clamped to the month's last day)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def months_after(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
+def _num(value: float, threshold: float | None = None) -> str:
+    """A number for people: one decimal at most, never rounding a shortfall up to the goal."""
+    text = f"{round(value, 1):g}"
+    if threshold is not None and value < threshold - _EPS and round(value, 1) >= threshold:
+        text = f"{np.floor(value * 100) / 100:g}"
+    return text
+
+
+def _day_text(day: np.datetime64) -> str:
+    return "" if np.isnat(day) else str(day.astype("datetime64[D]"))
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The records of one kind, as arrays; ``t`` is the trainee's position in the roster."""
+
+    t: np.ndarray
+    day: np.ndarray  # int64 days since 1970, _NO_DAY when undated
+    hours: np.ndarray
+    topic: np.ndarray
+    result: np.ndarray
+
+    def take(self, mask: np.ndarray) -> _Rows:
+        return _Rows(self.t[mask], self.day[mask], self.hours[mask], self.topic[mask],
+                     self.result[mask])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One requirement evaluated for every trainee (arrays in roster order)."""
+
+    status: np.ndarray
+    value: np.ndarray
+    day: np.ndarray  # datetime64[D] of the latest evidence that counted, NaT if none
+    detail: list[str]
+
+
+class _Context:
+    def __init__(self, evidence: Evidence, as_of: date):
+        self.ids = evidence.roster["trainee_id"].to_numpy(dtype=object)
+        self.n = len(self.ids)
+        self.as_of = as_of
+        self._index = pd.Index(self.ids)
+        self._kinds = self._split(evidence.records)
+        self._scores = self._score_table(evidence.scores)
+
+    def _split(self, records: pd.DataFrame) -> dict[str, _Rows]:
+        t = self._index.get_indexer(records["trainee_id"])
+        days = records["date"].to_numpy(dtype="datetime64[D]")
+        day = np.where(np.isnat(days), _NO_DAY, days.astype(np.int64))
+        keep = t >= 0
+        kinds = records["kind"].to_numpy(dtype=object)
+        out = {}
+        for kind in np.unique(kinds[keep]):
+            m = keep & (kinds == kind)
+            out[str(kind)] = _Rows(t[m], day[m], records["hours"].to_numpy(dtype=float)[m],
+                                   records["topic"].to_numpy(dtype=object)[m],
+                                   records["result"].to_numpy(dtype=object)[m])
+        return out
+
+    def _score_table(self, scores: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+        return {(str(s), str(k)): g for (s, k), g in scores.groupby(["scope", "key"], sort=False)}
+
+    def rows(self, kind: str, topics: list[str] | None = None) -> _Rows:
+        rows = self._kinds.get(kind)
+        if rows is None:
+            empty = np.array([], dtype=object)
+            return _Rows(np.array([], dtype=np.int64), np.array([], dtype=np.int64),
+                         np.array([], dtype=float), empty, empty)
+        return rows.take(np.isin(rows.topic, topics)) if topics else rows
+
+    def cutoff(self, months: int | None) -> int:
+        if months is None:
+            return _NO_DAY
+        return int(np.datetime64(months_before(self.as_of, months), "D").astype(np.int64))
+
+    def count(self, t: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(t, weights=weights, minlength=self.n).astype(float)
+
+    def latest(self, t: np.ndarray, day: np.ndarray) -> np.ndarray:
+        out = np.full(self.n, _NO_DAY, dtype=np.int64)
+        np.maximum.at(out, t, day)
+        return _to_dates(out)
+
+    def earliest(self, t: np.ndarray, day: np.ndarray) -> np.ndarray:
+        out = np.full(self.n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(out, t, day)
+        return _to_dates(np.where(out == np.iinfo(np.int64).max, _NO_DAY, out))
+
+    def score(self, scope: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        earned, possible = np.zeros(self.n), np.zeros(self.n)
+        table = self._scores.get((scope, key))
+        if table is not None:
+            t = self._index.get_indexer(table["trainee_id"])
+            keep = t >= 0
+            earned[t[keep]] = table["earned"].to_numpy(dtype=float)[keep]
+            possible[t[keep]] = table["possible"].to_numpy(dtype=float)[keep]
+        return earned, possible
+
+
+def _to_dates(days: np.ndarray) -> np.ndarray:
+    out = days.astype("datetime64[D]")
+    out[days == _NO_DAY] = np.datetime64("NaT")
+    return out
+
+
+def _status(met: np.ndarray, has: np.ndarray) -> np.ndarray:
+    return np.where(met, MET, np.where(has, NOT_MET, NO_EVIDENCE)).astype(object)
+
+
+def _hours(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any hours requirement)
+    rows = ctx.rows(HOURS_RECORD[req.kind], req.topics)
+    inside = rows.day >= ctx.cutoff(req.within_months)
+    value = ctx.count(rows.t[inside], rows.hours[inside])
+    older = ctx.count(rows.t[~inside], rows.hours[~inside])
+    has = ctx.count(rows.t) > 0
+    met = value >= req.threshold - _EPS
+    thr = req.threshold
+    span = f" in the last {req.within_months} months" if req.within_months else ""
+
+    def detail(i: int) -> str:
+        if not has[i]:
+            return f"no hours logged{span}" if span else "no hours logged"
+        text = f"{_num(value[i], thr)} of {thr:g} h{span}"
+        if not met[i]:
+            text += f", {_num(thr - value[i])} h to go"
+            if older[i] > 0:
+                text += f" ({_num(older[i])} h are older and do not count)"
+        return text
+
+    return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
+                   [detail(i) for i in range(ctx.n)])
+
+
+def _mastery_label(req: QuizMastery | PracticeExam) -> tuple[str, str, str]:
+    if isinstance(req, PracticeExam):
+        return "quiz", req.quiz, "practice exam"
+    scope, key = req.scope
+    label = {"quiz": f"quiz {key}", "competency": f"competency {key}",
+             "domain": f"{DOMAINS.get(key, key)} items"}[scope]
+    return scope, key, label
+
+
+def _mastery(req: QuizMastery | PracticeExam, ctx: _Context) -> Outcome:
+    scope, key, label = _mastery_label(req)
+    earned, possible = ctx.score(scope, key)
+    has = possible > 0
+    pct = np.where(has, 100.0 * earned / np.where(has, possible, 1.0), np.nan)
+    met = has & (pct >= req.threshold - _EPS)
+    thr = req.threshold
+
+    def detail(i: int) -> str:
+        if not has[i]:
+            return f"no graded {label} yet"
+        return f"{label} at {_num(pct[i], thr)}%, needs {thr:g}%"
+
+    no_day = np.full(ctx.n, np.datetime64("NaT"), dtype="datetime64[D]")
+    return Outcome(_status(met, has), pct, no_day, [detail(i) for i in range(ctx.n)])
+
+
+def _exam(req: ExamPassed, ctx: _Context) -> Outcome:
+    rows = ctx.rows("exam", [req.exam])
+    passed = rows.result == "pass"
+    valid = passed & (rows.day >= ctx.cutoff(req.valid_months))
+    last_valid = ctx.latest(rows.t[valid], rows.day[valid])
+    last_pass = ctx.latest(rows.t[passed], rows.day[passed])
+    last_fail = ctx.latest(rows.t[~passed], rows.day[~passed])
+    fails = ctx.count(rows.t[~passed])
+    recent = ~passed & (rows.day >= ctx.cutoff(req.attempt_window_months))
+    recent_fails = ctx.count(rows.t[recent])
+    first_recent = ctx.earliest(rows.t[recent], rows.day[recent])
+    has = ctx.count(rows.t) > 0
+    met = ~np.isnat(last_valid)
+
+    def detail(i: int) -> str:
+        if met[i]:
+            return f"passed on {_day_text(last_valid[i])}"
+        if not has[i]:
+            return "no exam result on file"
+        if not np.isnat(last_pass[i]):
+            return f"passed on {_day_text(last_pass[i])}, older than {req.valid_months} months"
+        text = f"{fails[i]:g} failed attempt(s), latest on {_day_text(last_fail[i])}"
+        if req.max_attempts and recent_fails[i] >= req.max_attempts:
+            first = first_recent[i].astype(object)
+            text += (f"; all {req.max_attempts} attempts in {req.attempt_window_months} months "
+                     f"used, next attempt after "
+                     f"{months_after(first, req.attempt_window_months or 0)}")
+        return text
+
+    return Outcome(_status(met, has), met.astype(float), np.where(met, last_valid, last_fail),
+                   [detail(i) for i in range(ctx.n)])
+
+
+def _latest_rows(rows: _Rows, n: int) -> np.ndarray:
+    """Index into ``rows`` of each trainee's latest row (ties: the later row), -1 if none."""
+    order = np.lexsort((np.arange(len(rows.t)), rows.day, rows.t))
+    pick = np.full(n, -1, dtype=np.int64)
+    pick[rows.t[order]] = order  # later assignments win: the last row per trainee
+    return pick
+
+
+def _attest_value(result: str) -> float:
+    if result in ("yes", "no"):
+        return 1.0 if result == "yes" else 0.0
+    return float(result) if result else np.nan
+
+
+def _attestation(req: Attestation, ctx: _Context) -> Outcome:
+    every = ctx.rows("attestation", [req.attestation])
+    has = ctx.count(every.t) > 0
+    last_ever = ctx.latest(every.t, every.day)
+    rows = every.take(every.day >= ctx.cutoff(req.within_months))
+    pick = _latest_rows(rows, ctx.n)
+    safe = np.where(pick >= 0, pick, 0)
+    if len(rows.t) == 0:
+        result, day = np.full(ctx.n, "", dtype=object), np.full(ctx.n, _NO_DAY)
+    else:
+        result = np.where(pick >= 0, rows.result[safe], "").astype(object)
+        day = np.where(pick >= 0, rows.day[safe], _NO_DAY)
+    days = _to_dates(day)
+    value = np.array([_attest_value(r) for r in result])
+    numeric = np.array([r not in ("yes", "no", "") for r in result])
+    met = (result == "yes") if req.threshold is None else numeric & (value >= req.threshold - _EPS)
+
+    def detail(i: int) -> str:
+        if pick[i] < 0:
+            return (f"last attested on {_day_text(last_ever[i])}, more than {req.within_months} "
+                    "months ago") if has[i] else "no attestation on file"
+        when = _day_text(days[i])
+        if req.threshold is None:
+            return f"attested {result[i]} on {when}"
+        if not numeric[i]:
+            return f"attested {result[i]!r} on {when}; needs a number, at least {req.threshold:g}"
+        return f"{_num(value[i], req.threshold)} of {req.threshold:g}, attested on {when}"
+
+    return Outcome(_status(met, has), value, days, [detail(i) for i in range(ctx.n)])
+
+
+def _any_of(req: AnyOf, ctx: _Context) -> Outcome:
+    outs = [_evaluate(opt, ctx) for opt in req.options]
+    status = np.stack([o.status for o in outs])
+    met = (status == MET).any(axis=0)
+    has = (status != NO_EVIDENCE).any(axis=0)
+    first = np.argmax(status == MET, axis=0)
+    days = np.array([outs[first[i]].day[i] for i in range(ctx.n)], dtype="datetime64[D]")
+
+    def detail(i: int) -> str:
+        if met[i]:
+            opt = first[i]
+            return f"{req.options[opt].title}: {outs[opt].detail[i]}"
+        return "none yet: " + "; ".join(f"{o.title}: {out.detail[i]}"
+                                        for o, out in zip(req.options, outs, strict=True))
+
+    return Outcome(_status(met, has), met.astype(float), np.where(met, days, np.datetime64("NaT")),
+                   [detail(i) for i in range(ctx.n)])
+
+
+_RULES: dict[str, Callable[..., Outcome]] = {
+    "training_hours": _hours, "supervised_work_hours": _hours, "supervision_hours": _hours,
+    "quiz_mastery": _mastery, "practice_exam": _mastery, "exam_passed": _exam,
+    "attestation": _attestation, "any_of": _any_of,
+}
+
+
+def _evaluate(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any requirement)
+    return _RULES[req.kind](req, ctx)
+
+
+def _threshold(req) -> float:  # noqa: ANN001
+    value = getattr(req, "threshold", None)
+    return np.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Who is ready for a credential, and what is missing for everyone else."""
+
+    profile: Profile
+    as_of: date
+    trainees: pd.DataFrame  # trainee_id, name, site, ready, met, not_met, no_evidence
+    results: pd.DataFrame  # one row per trainee and requirement, trainee-major
+
+    @property
+    def ready_count(self) -> int:
+        return int(self.trainees["ready"].sum())
+
+    def blockers(self) -> pd.DataFrame:
+        """Requirements by how many trainees they hold back (most first)."""
+        counts = pd.crosstab(self.results["requirement_id"], self.results["status"])
+        counts = counts.reindex(columns=list(STATUSES), fill_value=0)
+        order = [r.id for r in self.profile.requirements]
+        counts = counts.reindex(order, fill_value=0)
+        counts["blocked"] = counts[NOT_MET] + counts[NO_EVIDENCE]
+        counts["title"] = [r.title for r in self.profile.requirements]
+        counts = counts.reset_index().rename(columns={"index": "requirement_id"})
+        return counts.sort_values("blocked", ascending=False, kind="stable").reset_index(drop=True)
+
+    def by_site(self) -> pd.DataFrame:
+        """Trainees and ready counts per site, with each site's most common blocker."""
+        t = self.trainees
+        out = t.groupby("site", sort=True).agg(trainees=("trainee_id", "size"),
+                                               ready=("ready", "sum")).reset_index()
+        out["ready_pct"] = 100.0 * out["ready"] / out["trainees"]
+        blocked = self.results[self.results["status"] != MET].merge(t[["trainee_id", "site"]])
+        titles = {r.id: r.title for r in self.profile.requirements}
+        top = blocked.groupby("site")["requirement_id"].agg(
+            lambda s: s.value_counts(sort=True).index[0])
+        out["top_blocker"] = out["site"].map(top).map(titles).fillna("")
+        return out
+
+    def trainee(self, trainee_id: str) -> pd.DataFrame:
+        """One trainee's rows (requirement, status, detail, evidence date)."""
+        rows = self.results[self.results["trainee_id"] == trainee_id]
+        if rows.empty:
+            raise KeyError(f"no trainee {trainee_id!r} in this readiness run")
+        return rows.reset_index(drop=True)
+
+
+def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
+    """Evaluate every requirement of ``profile`` for every trainee on ``evidence.roster``."""
+    ctx = _Context(evidence, as_of)
+    reqs = profile.requirements
+    outs = [_evaluate(req, ctx) for req in reqs]
+    n, r = ctx.n, len(reqs)
+    status = np.stack([o.status for o in outs], axis=1) if r else np.empty((n, 0), dtype=object)
+    results = pd.DataFrame({
+        "trainee_id": np.repeat(ctx.ids, r),
+        "requirement_id": np.tile([q.id for q in reqs], n),
+        "requirement": np.tile([q.title for q in reqs], n),
+        "kind": np.tile([q.kind for q in reqs], n),
+        "status": status.ravel(),
+        "value": np.stack([o.value for o in outs], axis=1).ravel(),
+        "threshold": np.tile([_threshold(q) for q in reqs], n),
+        "unit": np.tile([q.unit for q in reqs], n),
+        "detail": np.array([o.detail for o in outs], dtype=object).T.ravel(),
+        "evidence_date": np.stack([o.day for o in outs], axis=1).ravel(),
+    })
+    trainees = evidence.roster.loc[:, ["trainee_id", "name", "site"]].reset_index(drop=True)
+    for s in STATUSES:
+        trainees[s] = (status == s).sum(axis=1)
+    trainees.insert(3, "ready", trainees[MET] == r)
+    return Readiness(profile, as_of, trainees, results)
