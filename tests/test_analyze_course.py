@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
+import warnings
 from pathlib import Path
 
 import factory
@@ -62,6 +64,7 @@ def _add_grades(gb, bank, trainee: str, typed: dict[str, str]) -> None:
 def make_course(tmp_path: Path, answers: dict[str, dict[str, str]] = ANSWERS) -> Path:
     """A course with quiz1 answered and graded by ``answers`` (gradebook written directly)."""
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
     from peercert.bank import load_bank
     from peercert.course import init_course, load_settings
@@ -70,7 +73,9 @@ def make_course(tmp_path: Path, answers: dict[str, dict[str, str]] = ANSWERS) ->
     course = init_course(tmp_path / "course", source_root=root)
     bank = load_bank(course / "assignments" / "quiz1.yaml")
     settings = load_settings(course)
-    with Gradebook(settings.db_url, settings.course_id) as gb:
+    with warnings.catch_warnings(), Gradebook(settings.db_url, settings.course_id) as gb:
+        # nbgrader's add_submission trips SQLAlchemy autoflush warnings; not ours to fix
+        warnings.simplefilter("ignore", SAWarning)
         gb.add_assignment("quiz1")
         gb.add_notebook("quiz1", "quiz1")
         for item in bank.items:
@@ -85,9 +90,21 @@ def make_course(tmp_path: Path, answers: dict[str, dict[str, str]] = ANSWERS) ->
     return course
 
 
+@pytest.fixture(scope="session")
+def graded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once: creating an nbgrader gradebook costs seconds (alembic)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("PEERCERT_DB_URL", "PEERCERT_COURSE_ID"):  # keep the course's own SQLite
+            mp.delenv(name, raising=False)
+        return make_course(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def graded(tmp_path: Path) -> Path:
-    return make_course(tmp_path)
+def graded(graded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the graded course for each test (paths in its config are relative)."""
+    monkeypatch.delenv("PEERCERT_DB_URL", raising=False)
+    monkeypatch.delenv("PEERCERT_COURSE_ID", raising=False)
+    return Path(shutil.copytree(graded_template, tmp_path / "course"))
 
 
 @pytest.mark.parametrize(("source", "expected"), [

@@ -134,7 +134,7 @@ def test_dead_distractors_flagged_with_reason(qa):
     assert opts.loc[("i2", "B"), "flag"] == opts.loc[("i2", "D"), "flag"] == "dead-distractor"
     i2 = row(qa, "i2")
     assert "dead-distractor" in i2["flags"]
-    assert "options B and D were chosen by 0%, 0% of trainees" in i2["reasons"]
+    assert "options B and D were chosen by 0% and 0% of trainees" in i2["reasons"]
     assert opts.loc[("i3", "False"), "flag"] == ""  # true/false: covered by "too easy"
 
 

@@ -135,3 +135,11 @@ def test_discrimination_index_by_hand():
     assert d[1] == pytest.approx(0.5 - 0.5)  # the missing score is left out, not zero
     empty = stats.discrimination_index(fractions, np.array([], int), np.array([], int))
     assert np.isnan(empty).all()
+
+
+def test_rounded_partial_credit_does_not_fake_a_perfect_correlation():
+    # Scores are stored rounded (0.6667): a rest score that is constant up to rounding must
+    # count as constant, not produce r = +/-1 from rounding noise.
+    x = np.array([[0.6667], [0.3333], [1.0], [0.0]])
+    rest = np.array([[1.3333], [1.3333 + 1e-12], [1.3333], [1.3333]])
+    assert math.isnan(stats.masked_pearson(x, rest)[0])

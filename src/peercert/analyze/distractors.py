@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from peercert.analyze.items import percent_text
 from peercert.analyze.matrix import QuizMatrix, choice_mask
 from peercert.analyze.model import CHOICE_TYPES, DEFAULT_THRESHOLDS, Thresholds
 
@@ -56,7 +57,8 @@ def _flag(row: dict, item_type: str, th: Thresholds) -> tuple[str, str]:
     label = row["option"]
     if item_type in DEAD_CHECK_TYPES and row["share"] < th.dead_distractor:
         return "dead-distractor", (
-            f"Dead distractor: option {label} was chosen by {row['share']:.0%} of trainees "
+            f"Dead distractor: option {label} was chosen by "
+            f"{percent_text(row['share'], th.dead_distractor)} of trainees "
             f"(below {th.dead_distractor:.0%}); replace it with a more tempting mistake."
         )
     up, low = row["share_upper"], row["share_lower"]
@@ -90,7 +92,7 @@ def _item_reason(code: str, rows: pd.DataFrame, th: Thresholds) -> str:
     labels = list(rows["option"])
     one = len(labels) == 1
     if code == "dead-distractor":
-        shares = ", ".join(f"{s:.0%}" for s in rows["share"])
+        shares = _joined([percent_text(s, th.dead_distractor) for s in rows["share"]])
         return (f"Dead distractor{'' if one else 's'}: option{'' if one else 's'} "
                 f"{_joined(labels)} {'was' if one else 'were'} chosen by {shares} of trainees "
                 f"(below {th.dead_distractor:.0%}); replace {'it' if one else 'them'} with "

@@ -31,9 +31,9 @@ HOW_TO_READ = {
     ),
     "heatmap": (
         "Each row is a trainee and each column a competency or domain; darker cells mean a "
-        "larger share of the points earned, grey means no graded question yet. Cells marked "
-        "with a dot are below the mastery threshold. A pale column across many rows points "
-        "to a topic the whole cohort needs more time on."
+        "larger share of the points earned, grey means no graded question yet. Up to 40 "
+        "trainees, a dot marks a cell below the mastery threshold. A pale column across "
+        "many rows points to a topic the whole cohort needs more time on."
     ),
 }
 
@@ -84,6 +84,38 @@ def _zones(ax, th: Thresholds) -> None:
             ha="center", color="#7a2a21")
 
 
+_OFFSETS = [(4, 3), (4, -10), (-4, 3), (-4, -10), (4, 12), (4, -19), (-4, 12), (-4, -19)]
+
+
+def _overlaps(box: tuple[float, ...], placed: list[tuple[float, ...]]) -> bool:
+    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in placed)
+
+
+def _label_points(ax, xs: np.ndarray, ys: np.ndarray, names: list[str]) -> int:
+    """Greedy labels: try a few offsets per point, skip a label that fits nowhere.
+
+    Returns how many points were left unlabelled. Call after the axis limits are final.
+    """
+    scale = ax.figure.dpi / 72.0
+    placed: list[tuple[float, ...]] = []
+    skipped = 0
+    for x, y, name in sorted(zip(xs, ys, names, strict=True)):
+        px, py = ax.transData.transform((x, y))
+        width, height = 4.3 * len(name) * scale, 8.0 * scale
+        for dx, dy in _OFFSETS:
+            left = px + dx * scale - (width if dx < 0 else 0.0)
+            box = (left, py + dy * scale, left + width, py + dy * scale + height)
+            if not _overlaps(box, placed):
+                placed.append(box)
+                ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points",
+                            fontsize=7, ha="right" if dx < 0 else "left", zorder=4)
+                break
+        else:
+            skipped += 1
+    return skipped
+
+
 def difficulty_discrimination(qa: QuizAnalysis) -> Figure:
     """Scatter of difficulty against corrected point-biserial, flagged items labelled."""
     items = qa.items
@@ -97,19 +129,19 @@ def difficulty_discrimination(qa: QuizAnalysis) -> Figure:
     groups = ((ok & ~flagged, PLAIN, "no flag"), (ok & flagged, FLAGGED, "flagged"))
     for mask, color, label in groups:
         ax.scatter(x[mask], y[mask], s=36, color=color, label=label, zorder=3)
-    for i in np.flatnonzero(ok & flagged):
-        ax.annotate(items["item_id"].iat[i], (x[i], y[i]), xytext=(4, 3),
-                    textcoords="offset points", fontsize=7, zorder=4)
     ax.set_xlim(-0.02, 1.02)
     low = min(-0.2, float(np.nanmin(y[ok])) - 0.05) if ok.any() else -0.2
     ax.set_ylim(max(-1.05, low), 1.0)
+    show = ok & flagged
+    skipped = _label_points(ax, x[show], y[show], list(items["item_id"][show]))
     ax.set_xlabel("difficulty (share of points earned: right = easier)")
     ax.set_ylabel("discrimination (corrected item-total r)")
     ax.legend(loc="lower left", fontsize=8, frameon=False)
-    missing = int((~ok).sum())
-    if missing:
-        ax.text(1.0, -0.16, f"{missing} item(s) not plotted: not computable (see table)",
-                transform=ax.transAxes, fontsize=7, ha="right")
+    notes = [f"{int((~ok).sum())} item(s) not plotted: not computable"] if (~ok).any() else []
+    notes += [f"{skipped} flagged item(s) not labelled for lack of room"] if skipped else []
+    if notes:
+        ax.text(1.0, -0.16, "; ".join(notes) + " (see the table)", transform=ax.transAxes,
+                fontsize=7, ha="right")
     fig.suptitle(f"Which questions of {qa.quiz} work", fontsize=11)
     return fig
 

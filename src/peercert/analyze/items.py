@@ -62,15 +62,22 @@ def _notes(m: QuizMatrix, j: int, row: dict) -> list[str]:
     return notes
 
 
+def percent_text(value: float, threshold: float) -> str:
+    """A share as a percentage, with a decimal when rounding would make it equal the threshold."""
+    text = f"{value:.0%}"
+    return f"{value:.1%}" if text == f"{threshold:.0%}" else text
+
+
 def difficulty_flags(difficulty: float, th: Thresholds) -> list[tuple[str, str]]:
     """(code, sentence) for an item that almost everyone or almost no one gets right."""
     if np.isnan(difficulty):
         return []
-    pct = f"{difficulty:.0%}"
     if difficulty > th.too_easy:
+        pct = percent_text(difficulty, th.too_easy)
         return [("too-easy", f"Too easy: trainees earned {pct} of its points (above "
                  f"{th.too_easy:.0%}), so it says little about who has mastered the skill.")]
     if difficulty < th.too_hard:
+        pct = percent_text(difficulty, th.too_hard)
         return [("too-hard", f"Too hard: trainees earned only {pct} of its points (below "
                  f"{th.too_hard:.0%}). Check the key and the wording, and whether it was taught.")]
     return []

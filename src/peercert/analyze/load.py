@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from peercert.analyze.answers import read_answers
@@ -186,7 +185,3 @@ def load_course(course: Path, quizzes: Sequence[str] | None = None,
         responses = add_answers(responses, pd.concat(frames, ignore_index=True))
     return CourseData(cfg, responses, items, banks, tuple(warnings)), chosen
 
-
-def trainee_ids(responses: pd.DataFrame) -> np.ndarray:
-    """Sorted distinct trainee ids."""
-    return np.sort(responses["trainee"].astype(str).unique())

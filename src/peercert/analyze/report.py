@@ -16,6 +16,11 @@ from peercert.analyze.quiz import QuizAnalysis
 from peercert.tags import COMPETENCIES
 
 MAX_LISTED_TRAINEES = 200
+FLAG_LABELS = {
+    "too-easy": "too easy", "too-hard": "too hard", "low-discrimination": "low discrimination",
+    "negative-discrimination": "negative discrimination", "dead-distractor": "dead distractor",
+    "distractor-attracts-upper": "attracts top group",
+}
 NOT_COMPUTABLE = "not computable"
 
 
@@ -101,6 +106,6 @@ def render_report(qa: QuizAnalysis, ctx: ReportContext) -> str:
         below=below.head(MAX_LISTED_TRAINEES).to_dict("records"),
         below_more=max(0, len(below) - MAX_LISTED_TRAINEES),
         reflections=int((qa.items["type"] == "reflection").sum()),
-        competencies=COMPETENCIES,
+        competencies=COMPETENCIES, flag_labels=FLAG_LABELS,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -14,11 +14,13 @@ import numpy as np
 UPPER_LOWER_SHARE = 0.27
 
 
-def _constant(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Per column: True when every kept value is the same (or fewer than two are kept)."""
-    hi = np.where(mask, values, -np.inf).max(axis=0, initial=-np.inf)
-    lo = np.where(mask, values, np.inf).min(axis=0, initial=np.inf)
-    return ~(hi > lo)
+RELATIVE_TOLERANCE = 1e-10
+
+
+def _no_spread(squared_deviations: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    """True where the spread is zero up to rounding (partial credit is stored rounded, so
+    2.0 - 0.6667 and 1.6667 - 0.3333 must count as the same value)."""
+    return squared_deviations <= RELATIVE_TOLERANCE * squares
 
 
 def masked_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -39,7 +41,8 @@ def masked_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     sxy = (dx * dy).sum(axis=0)
     sxx = (dx * dx).sum(axis=0)
     syy = (dy * dy).sum(axis=0)
-    bad = (n < 2) | _constant(x, mask) | _constant(y, mask)
+    bad = (n < 2) | _no_spread(sxx, np.where(mask, x * x, 0.0).sum(axis=0)) | _no_spread(
+        syy, np.where(mask, y * y, 0.0).sum(axis=0))
     denom = np.sqrt(np.where(bad, 1.0, sxx * syy))
     r = np.where(bad, np.nan, sxy / denom)
     return np.clip(r, -1.0, 1.0)
@@ -65,8 +68,9 @@ def cronbach_alpha(scores: np.ndarray) -> float:
     n, k = scores.shape
     if k < 2 or n < 2:
         return math.nan
-    total_var = scores.sum(axis=1).var()
-    if not total_var > 0:
+    total = scores.sum(axis=1)
+    total_var = total.var()
+    if _no_spread(total_var, float(np.mean(total * total))):
         return math.nan
     return float(k / (k - 1) * (1.0 - scores.var(axis=0).sum() / total_var))
 
@@ -78,8 +82,9 @@ def kr20(correct: np.ndarray) -> float:
     if k < 2 or n < 2:
         return math.nan
     p = correct.mean(axis=0)
-    total_var = correct.sum(axis=1).var()
-    if not total_var > 0:
+    total = correct.sum(axis=1)
+    total_var = total.var()
+    if _no_spread(total_var, float(np.mean(total * total))):
         return math.nan
     return float(k / (k - 1) * (1.0 - (p * (1.0 - p)).sum() / total_var))
 
@@ -97,7 +102,7 @@ def alpha_if_deleted(scores: np.ndarray) -> np.ndarray:
     total = scores.sum(axis=1)
     cov = ((scores - scores.mean(axis=0)) * (total - total.mean())[:, None]).mean(axis=0)
     rest_var = total.var() + item_var - 2.0 * cov
-    ok = rest_var > 1e-12 * max(1.0, float(total.var()))
+    ok = ~_no_spread(rest_var, np.full(k, float(np.mean(total * total))))
     ratio = (item_var.sum() - item_var) / np.where(ok, rest_var, 1.0)
     return np.where(ok, (k - 1) / (k - 2) * (1.0 - ratio), np.nan)
 
