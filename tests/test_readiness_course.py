@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from peercert.readiness import CourseError, run_readiness
+from peercert.readiness import CourseError
 from peercert.readiness.course_evidence import course_evidence, read_course
 
 AS_OF = date(2026, 11, 22)
@@ -32,8 +32,10 @@ def item(item_id: str, comps: list[str], domain: str, module: str, points: float
         return {**base, "type": "reflection", "rubric": [
             {"points": points, "description": "Clear and kind."},
             {"points": 0, "description": "Missing."}]}
-    return {**base, "type": "single", "key": "A", "options": {"A": "Kindly say no.", "B": "Lend it."},
-            "rationale": {"key": "A keeps the focus on Ana's goals.", "distractors": {"B": "Dual role."}}}
+    return {**base, "type": "single", "key": "A",
+            "options": {"A": "Kindly say no.", "B": "Lend it."},
+            "rationale": {"key": "A keeps the focus on Ana's goals.",
+                          "distractors": {"B": "Dual role."}}}
 
 
 # quiz -> (module, items)
@@ -77,7 +79,8 @@ def empty_gradebook(folder: Path) -> Path:
     return path
 
 
-def build_course(root: Path, scores: dict[str, dict[str, float | None]], course_id: str = "cohort-a",
+def build_course(root: Path, scores: dict[str, dict[str, float | None]],
+                 course_id: str = "cohort-a",
                  names: dict[str, tuple[str, str]] | None = None,
                  template: Path | None = None) -> Path:
     """A course whose gradebook holds ``scores[trainee][item]`` (None = not graded yet).

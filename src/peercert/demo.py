@@ -115,4 +115,4 @@ def _readiness(course: Path, reports: Path, seed: int) -> list[Path]:
         return []
     evidence = simulate_evidence(course, reports / "evidence.csv", seed=seed)
     res = run_readiness("icrc-pr", [course], [evidence], reports / "readiness")
-    return [evidence, *getattr(res, "files", [])]
+    return [evidence, *getattr(res, "main_files", [])]

@@ -73,9 +73,9 @@ def readiness(
 ) -> None:
     """Who is ready for a credential, and what is missing for everyone else.
 
-    Writes readiness.csv, board-export.csv (for the certification board: ids, names,
-    statuses and dates only), a cohort dashboard (index.html) and one printable page
-    per trainee (trainees/*.html).
+    Writes readiness.csv, board-export.csv (ids, names, statuses and
+    dates only, for the certification board), a cohort dashboard
+    (index.html) and a printable page per trainee (trainees/*.html).
     """
     from peercert.readiness import run_readiness
 

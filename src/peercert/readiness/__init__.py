@@ -5,130 +5,47 @@ checked against a credential profile (``profiles/<id>.toml``)::
 
     from peercert.readiness import run_readiness
     result = run_readiness("icrc-pr", [Path("course")], [Path("hours.csv")], Path("reports"))
-    print(result.ready, "of", result.trainees, "ready;", result.files[0])
+    print(result.ready, "of", result.trainees, "ready;", result.dashboard)
 
 Stages, one module each: ``profile`` (schema and loader), ``evidence`` (CSV import),
 ``course_evidence`` (what a course contributes), ``evaluate`` (the pure evaluator),
-``report`` and ``figures`` (CSV, HTML), ``simulate`` (synthetic hour logs for the demo).
+``report`` and ``figures`` (CSV, HTML), ``simulate`` (synthetic hour logs for the demo),
+``api`` (the functions below). Names are imported on first use, so that importing one
+stage (as the figure-drawing process does) stays light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+import importlib
+from typing import Any
 
-import pandas as pd
+_API = {
+    "CourseError": "peercert.readiness.course_evidence",
+    "Evidence": "peercert.readiness.records",
+    "EvidenceError": "peercert.readiness.evidence",
+    "Profile": "peercert.readiness.profile",
+    "ProfileError": "peercert.readiness.profile",
+    "Readiness": "peercert.readiness.evaluate",
+    "ReadinessResult": "peercert.readiness.api",
+    "TraineeProgress": "peercert.readiness.api",
+    "evaluate": "peercert.readiness.evaluate",
+    "gather_evidence": "peercert.readiness.api",
+    "list_profiles": "peercert.readiness.profile",
+    "load_evidence": "peercert.readiness.evidence",
+    "load_profile": "peercert.readiness.profile",
+    "progress": "peercert.readiness.api",
+    "run_readiness": "peercert.readiness.api",
+    "simulate_evidence": "peercert.readiness.simulate",
+}
 
-from peercert.readiness.course_evidence import COMPLETION, CourseError, course_evidence
-from peercert.readiness.evaluate import Readiness, evaluate
-from peercert.readiness.evidence import EvidenceError, load_evidence, load_roster
-from peercert.readiness.profile import Profile, ProfileError, list_profiles, load_profile
-from peercert.readiness.records import Evidence
-from peercert.readiness.simulate import simulate_evidence
-
-__all__ = [
-    "CourseError", "Evidence", "EvidenceError", "Profile", "ProfileError", "Readiness",
-    "ReadinessResult", "TraineeProgress", "evaluate", "gather_evidence", "list_profiles",
-    "load_evidence", "load_profile", "progress", "run_readiness", "simulate_evidence",
-]
-
-
-@dataclass(frozen=True)
-class ReadinessResult:
-    """What ``run_readiness`` did: the evaluation, its headline numbers and the files."""
-
-    readiness: Readiness
-    out: Path
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def trainees(self) -> int:
-        return len(self.readiness.trainees)
-
-    @property
-    def ready(self) -> int:
-        return self.readiness.ready_count
-
-    @property
-    def dashboard(self) -> Path:
-        return self.out / "index.html"
-
-    def summary(self) -> str:
-        r = self.readiness
-        top = r.blockers().head(3)
-        blockers = ", ".join(f"{t} ({b})" for t, b in zip(top["title"], top["blocked"],
-                                                           strict=True) if b)
-        return (f"{self.ready} of {self.trainees} trainees ready for {r.profile.title} "
-                f"as of {r.as_of}" + (f"; most common blockers: {blockers}" if blockers else ""))
+__all__ = list(_API)
 
 
-def gather_evidence(courses: list[Path], evidence: list[Path], *, as_of: date,
-                    rosters: Sequence[Path] = (), completion: float = COMPLETION) -> Evidence:
-    """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing)."""
-    found = course_evidence([Path(c) for c in courses], completion)
-    extra = [load_roster(Path(p)) for p in rosters]
-    roster = pd.concat([found.roster, *extra], ignore_index=True).drop_duplicates("trainee_id")
-    roster = roster.sort_values("trainee_id").reset_index(drop=True)
-    found = Evidence(roster, found.records, found.scores)
-    records = load_evidence([Path(p) for p in evidence], set(roster["trainee_id"]), as_of)
-    return found.with_records(records)
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'peercert.readiness' has no attribute {name!r}")
 
 
-def run_readiness(profile: str, courses: list[Path], evidence: list[Path], out: Path,
-                  profiles_dir: Path | None = None, *, as_of: date | None = None,
-                  rosters: Sequence[Path] = (), completion: float = COMPLETION) -> ReadinessResult:
-    """Evaluate a credential profile for every trainee and write the reports into ``out``.
-
-    ``profile`` is an id from ``profiles_dir`` (default: the profiles shipped with peercert)
-    or a path to a ``.toml`` file. ``as_of`` defaults to today. Raises ProfileError,
-    CourseError or EvidenceError with messages naming the file, line or field.
-    """
-    from peercert.readiness.report import write_reports
-
-    spec = load_profile(profile, profiles_dir)
-    day = as_of or date.today()
-    found = gather_evidence(courses, evidence, as_of=day, rosters=rosters, completion=completion)
-    if found.roster.empty:
-        raise CourseError("no trainees: give at least one --course with students, or a --roster")
-    readiness = evaluate(spec, found, day)
-    out = Path(out)
-    return ReadinessResult(readiness, out, write_reports(readiness, out, found.scores))
-
-
-@dataclass(frozen=True)
-class TraineeProgress:
-    """One trainee's own view: each requirement, its status and what remains."""
-
-    readiness: Readiness
-    trainee_id: str
-
-    @property
-    def rows(self) -> pd.DataFrame:
-        return self.readiness.trainee(self.trainee_id)
-
-    @property
-    def ready(self) -> bool:
-        t = self.readiness.trainees
-        return bool(t.loc[t["trainee_id"] == self.trainee_id, "ready"].iloc[0])
-
-    def html(self) -> str:
-        from peercert.readiness.report import render_trainees
-
-        return render_trainees(self.readiness, back=None)[self.trainee_id]
-
-    def _repr_html_(self) -> str:  # shown by JupyterLab when the object is a cell's value
-        return self.html()
-
-
-def progress(trainee_id: str, profile: str, courses: list[Path], evidence: Sequence[Path] = (),
-             profiles_dir: Path | None = None, *, as_of: date | None = None,
-             rosters: Sequence[Path] = (), completion: float = COMPLETION) -> TraineeProgress:
-    """One trainee's readiness ("my progress"); in a notebook it displays as a page."""
-    spec = load_profile(profile, profiles_dir)
-    day = as_of or date.today()
-    found = gather_evidence(courses, evidence, as_of=day, rosters=rosters, completion=completion)
-    if trainee_id not in set(found.roster["trainee_id"]):
-        raise KeyError(f"no trainee {trainee_id!r} in the given courses or rosters")
-    return TraineeProgress(evaluate(spec, found.only([trainee_id]), day), trainee_id)
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

@@ -13,22 +13,26 @@ domain, dated on the latest of those submissions; seat time not assigned to a do
 credited under the topic ``general``. A module with no quiz bank is never completed through
 the course: log its hours in an evidence file instead.
 
-Several courses (cohorts, instructors, sites) can be combined. A trainee in more than one
-course keeps the site of the first course given; per item, the best graded score counts,
-and a module completed in two courses is credited once, on the earlier date.
+Several courses (cohorts, instructors, sites) can be combined; each is a site, named by its
+course id (plus the folder name when two share an id). A trainee in more than one course
+keeps the site of the first course given. Item ids are stable across cohorts, so per item
+the best graded score counts (the earlier submission on a tie): a module is credited once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from peercert.bank import Bank
-from peercert.curriculum import ModuleInfo
 from peercert.readiness.records import Evidence, empty_records, empty_scores, normalize_records
+
+if TYPE_CHECKING:
+    from peercert.bank import Bank
+    from peercert.curriculum import ModuleInfo
 
 COMPLETION = 70.0  # percent of a module quiz's graded points that completes the module
 GRADE_COLUMNS = ("trainee_id", "quiz", "item", "score", "possible", "submitted")
@@ -102,6 +106,8 @@ def read_gradebook(db_url: str, course_id: str) -> tuple[pd.DataFrame, pd.DataFr
         [(sid, quiz, item, _score(a, m, e), mx, ts) for sid, quiz, item, a, m, e, mx, ts in rows],
         columns=list(GRADE_COLUMNS),
     )
+    for col in ("trainee_id", "quiz", "item"):  # few distinct values, many rows
+        grades[col] = grades[col].astype("category")
     grades["score"] = grades["score"].astype(float)
     grades["possible"] = grades["possible"].astype(float)
     grades["submitted"] = pd.to_datetime(grades["submitted"])
@@ -137,24 +143,57 @@ def scores_from_grades(grades: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame
     """Points earned and possible per trainee and quiz, competency and IC&RC domain.
 
     Mastery of a competency is the share of points earned on graded items tagged with it.
+    Computed on integer codes, so a state's 10,000 trainees x 13 quizzes take a moment.
     """
-    graded = grades[grades["score"].notna()].copy()
+    graded = grades[grades["score"].notna()]
     if graded.empty:
         return empty_scores()
-    graded["earned"] = graded["score"].clip(lower=0.0, upper=graded["possible"])
-    parts = [_sum(graded, "quiz", "quiz")]
-    per_item = tags.drop_duplicates("item")[["item", "domain"]]
-    parts.append(_sum(graded.merge(per_item, on="item"), "domain", "domain"))
-    parts.append(_sum(graded.merge(tags[["item", "competency"]], on="item"), "competency",
-                      "competency"))
-    return pd.concat(parts, ignore_index=True)
+    t, trainees = pd.factorize(graded["trainee_id"])
+    i, items = pd.factorize(graded["item"])
+    q, quizzes = pd.factorize(graded["quiz"])
+    possible = graded["possible"].to_numpy(dtype=float)
+    earned = np.clip(graded["score"].to_numpy(dtype=float), 0.0, possible)
+    per_item = tags.drop_duplicates("item").set_index("item")["domain"]
+    d, domains = pd.factorize(per_item.reindex(items).to_numpy(dtype=object))
+    rows, comp, comps = _expand_competencies(i, items, tags)
+    return pd.concat([
+        _group_sum(t, q, earned, possible, trainees, quizzes, "quiz"),
+        _group_sum(t, d[i], earned, possible, trainees, domains, "domain"),
+        _group_sum(t[rows], comp, earned[rows], possible[rows], trainees, comps, "competency"),
+    ], ignore_index=True)
 
 
-def _sum(frame: pd.DataFrame, column: str, scope: str) -> pd.DataFrame:
-    out = frame.groupby(["trainee_id", column], sort=True)[["earned", "possible"]].sum()
-    out = out.reset_index().rename(columns={column: "key"})
-    out.insert(1, "scope", scope)
-    return out
+def _expand_competencies(i: np.ndarray, items: pd.Index,
+                         tags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """One entry per (grade row, competency of its item): row positions and competency codes."""
+    pair_item = items.get_indexer(tags["item"])
+    keep = pair_item >= 0
+    pair_item = pair_item[keep]
+    pair_comp, comps = pd.factorize(tags["competency"].to_numpy(dtype=object)[keep])
+    order = np.argsort(pair_item, kind="stable")
+    pair_item, pair_comp = pair_item[order], pair_comp[order]
+    per_item = np.bincount(pair_item, minlength=len(items))
+    first = np.concatenate(([0], np.cumsum(per_item)[:-1]))
+    n = per_item[i]
+    rows = np.repeat(np.arange(len(i)), n)
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return rows, pair_comp[first[i][rows] + within], pd.Index(comps)
+
+
+def _group_sum(t: np.ndarray, k: np.ndarray, earned: np.ndarray, possible: np.ndarray,
+               trainees: pd.Index, keys: pd.Index, scope: str) -> pd.DataFrame:
+    ok = k >= 0
+    width = max(len(keys), 1)
+    cell = t[ok] * width + k[ok]
+    size = len(trainees) * width
+    count = np.bincount(cell, minlength=size)
+    found = np.flatnonzero(count)
+    return pd.DataFrame({
+        "trainee_id": np.asarray(trainees, dtype=object)[found // width], "scope": scope,
+        "key": np.asarray(keys, dtype=object)[found % width],
+        "earned": np.bincount(cell, weights=earned[ok], minlength=size)[found],
+        "possible": np.bincount(cell, weights=possible[ok], minlength=size)[found],
+    })
 
 
 def module_completions(grades: pd.DataFrame, banks: list[Bank],

@@ -13,6 +13,7 @@ with numpy, so a state's 10,000 trainees take well under a second.
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,12 +30,16 @@ from peercert.readiness.profile import (
     Profile,
     QuizMastery,
 )
-from peercert.readiness.records import Evidence
+from peercert.readiness.records import (
+    MET,
+    NO_EVIDENCE,
+    NOT_MET,
+    STATUS_LABELS,  # noqa: F401  (re-exported for the report)
+    STATUSES,
+    Evidence,
+)
 from peercert.tags import DOMAINS
 
-MET, NOT_MET, NO_EVIDENCE = "met", "not_met", "no_evidence"
-STATUSES = (MET, NOT_MET, NO_EVIDENCE)
-STATUS_LABELS = {MET: "met", NOT_MET: "not met", NO_EVIDENCE: "no evidence"}
 _EPS = 1e-9
 _NO_DAY = np.iinfo(np.int64).min
 
@@ -52,14 +57,25 @@ def months_after(day: date, months: int) -> date:
 
 def _num(value: float, threshold: float | None = None) -> str:
     """A number for people: one decimal at most, never rounding a shortfall up to the goal."""
-    text = f"{round(value, 1):g}"
-    if threshold is not None and value < threshold - _EPS and round(value, 1) >= threshold:
-        text = f"{np.floor(value * 100) / 100:g}"
-    return text
+    shown = round(value, 1)
+    if threshold is not None and shown >= threshold > value + _EPS:
+        return f"{math.floor(value * 100) / 100:g}"
+    return f"{shown:g}"
+
+
+def _num_up(value: float) -> str:
+    """A shortfall, rounded up to a tenth so that it never reads as 0."""
+    return f"{math.ceil(value * 10 - 1e-6) / 10:g}"
 
 
 def _day_text(day: np.datetime64) -> str:
     return "" if np.isnat(day) else str(day.astype("datetime64[D]"))
+
+
+def day_texts(days: np.ndarray) -> list[str]:
+    """ISO dates for a datetime64 array, '' where there is none (vectorised)."""
+    text = np.datetime_as_string(np.asarray(days, dtype="datetime64[D]"), unit="D")
+    return np.where(np.isnat(days), "", text).tolist()
 
 
 @dataclass(frozen=True)
@@ -100,14 +116,14 @@ class _Context:
         t = self._index.get_indexer(records["trainee_id"])
         days = records["date"].to_numpy(dtype="datetime64[D]")
         day = np.where(np.isnat(days), _NO_DAY, days.astype(np.int64))
-        keep = t >= 0
-        kinds = records["kind"].to_numpy(dtype=object)
+        hours = records["hours"].to_numpy(dtype=float)
+        topic = records["topic"].to_numpy(dtype=object)
+        result = records["result"].to_numpy(dtype=object)
+        codes, kinds = pd.factorize(records["kind"])  # hashing, not sorting 10^6 strings
         out = {}
-        for kind in np.unique(kinds[keep]):
-            m = keep & (kinds == kind)
-            out[str(kind)] = _Rows(t[m], day[m], records["hours"].to_numpy(dtype=float)[m],
-                                   records["topic"].to_numpy(dtype=object)[m],
-                                   records["result"].to_numpy(dtype=object)[m])
+        for code, kind in enumerate(kinds):
+            m = (codes == code) & (t >= 0)
+            out[str(kind)] = _Rows(t[m], day[m], hours[m], topic[m], result[m])
         return out
 
     def _score_table(self, scores: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
@@ -170,18 +186,19 @@ def _hours(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any hours requiremen
     thr = req.threshold
     span = f" in the last {req.within_months} months" if req.within_months else ""
 
-    def detail(i: int) -> str:
-        if not has[i]:
-            return f"no hours logged{span}" if span else "no hours logged"
-        text = f"{_num(value[i], thr)} of {thr:g} h{span}"
-        if not met[i]:
-            text += f", {_num(thr - value[i])} h to go"
-            if older[i] > 0:
-                text += f" ({_num(older[i])} h are older and do not count)"
+    def detail(v: float, old: float, ok: bool, some: bool) -> str:
+        if not some:
+            return f"no hours logged{span}"
+        text = f"{_num(v, thr)} of {thr:g} h{span}"
+        if not ok:
+            text += f", {_num_up(thr - v)} h to go"
+            if old > 0:
+                text += f" ({_num(old)} h are older and do not count)"
         return text
 
+    details = list(map(detail, value.tolist(), older.tolist(), met.tolist(), has.tolist()))
     return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
-                   [detail(i) for i in range(ctx.n)])
+                   details)
 
 
 def _mastery_label(req: QuizMastery | PracticeExam) -> tuple[str, str, str]:
@@ -200,14 +217,11 @@ def _mastery(req: QuizMastery | PracticeExam, ctx: _Context) -> Outcome:
     pct = np.where(has, 100.0 * earned / np.where(has, possible, 1.0), np.nan)
     met = has & (pct >= req.threshold - _EPS)
     thr = req.threshold
-
-    def detail(i: int) -> str:
-        if not has[i]:
-            return f"no graded {label} yet"
-        return f"{label} at {_num(pct[i], thr)}%, needs {thr:g}%"
-
+    none = f"no graded {label} yet"
+    details = [f"{label} at {_num(p, thr)}%, needs {thr:g}%" if some else none
+               for p, some in zip(pct.tolist(), has.tolist(), strict=True)]
     no_day = np.full(ctx.n, np.datetime64("NaT"), dtype="datetime64[D]")
-    return Outcome(_status(met, has), pct, no_day, [detail(i) for i in range(ctx.n)])
+    return Outcome(_status(met, has), pct, no_day, details)
 
 
 def _exam(req: ExamPassed, ctx: _Context) -> Outcome:
@@ -274,18 +288,22 @@ def _attestation(req: Attestation, ctx: _Context) -> Outcome:
     numeric = np.array([r not in ("yes", "no", "") for r in result])
     met = (result == "yes") if req.threshold is None else numeric & (value >= req.threshold - _EPS)
 
-    def detail(i: int) -> str:
-        if pick[i] < 0:
-            return (f"last attested on {_day_text(last_ever[i])}, more than {req.within_months} "
-                    "months ago") if has[i] else "no attestation on file"
-        when = _day_text(days[i])
-        if req.threshold is None:
-            return f"attested {result[i]} on {when}"
-        if not numeric[i]:
-            return f"attested {result[i]!r} on {when}; needs a number, at least {req.threshold:g}"
-        return f"{_num(value[i], req.threshold)} of {req.threshold:g}, attested on {when}"
+    thr = req.threshold
 
-    return Outcome(_status(met, has), value, days, [detail(i) for i in range(ctx.n)])
+    def detail(found: bool, some: bool, last: str, when: str, said: str, is_num: bool,
+               v: float) -> str:
+        if not found:
+            return (f"last attested on {last}, more than {req.within_months} months ago"
+                    if some else "no attestation on file")
+        if thr is None:
+            return f"attested {said} on {when}"
+        if not is_num:
+            return f"attested {said!r} on {when}; needs a number, at least {thr:g}"
+        return f"{_num(v, thr)} of {thr:g}, attested on {when}"
+
+    details = list(map(detail, (pick >= 0).tolist(), has.tolist(), day_texts(last_ever),
+                       day_texts(days), result.tolist(), numeric.tolist(), value.tolist()))
+    return Outcome(_status(met, has), value, days, details)
 
 
 def _any_of(req: AnyOf, ctx: _Context) -> Outcome:

@@ -20,13 +20,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from peercert.readiness.records import HOUR_KINDS, RECORD_KINDS, normalize_records
 
@@ -56,8 +58,10 @@ class EvidenceError(Exception):
 class _Table:
     path: Path
     header: list[str]
-    lines: list[int]
-    rows: list[list[str]]
+    lines: np.ndarray
+    frame: pd.DataFrame  # one categorical column per header name
+
+
 
 
 def _short(value: str, limit: int = 40) -> str:
@@ -83,7 +87,34 @@ def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
         return None
     if not _header_ok(path, header, columns, required or columns, problems):
         return None
+    fast = _read_plain(text, header)
+    if fast is not None:
+        fast.path = path
+        return fast
     return _read_rows(path, reader, header, problems)
+
+
+def _read_plain(text: str, header: list[str]) -> _Table | None:
+    """The C parser, for the common file: no quotes, no blank lines, every row complete.
+
+    Anything else goes to the csv-module path, which reports each bad line exactly.
+    """
+    body = text.split("\n", 1)[1].rstrip("\r\n") if "\n" in text else ""
+    if not body or '"' in body:
+        return None
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)  # "," and "\n" are single bytes
+    ends = np.append(np.flatnonzero(raw == ord("\n")), len(raw))
+    commas = np.diff(np.searchsorted(np.flatnonzero(raw == ord(",")), ends), prepend=0)
+    if (commas != len(header) - 1).any():
+        return None
+    # a line of little more than its commas may be blank: let the exact path skip it
+    if (np.diff(ends, prepend=-1) - 1 - commas <= 2).any():
+        return None
+    frame = pd.read_csv(io.StringIO(body), header=None, names=header, dtype="category",
+                        na_filter=False, engine="c", skip_blank_lines=False)
+    if len(frame) != len(ends):
+        return None
+    return _Table(Path(), header, np.arange(2, len(ends) + 2, dtype=np.int64), frame)
 
 
 def _header_ok(path: Path, header: list[str], columns: tuple[str, ...],
@@ -104,7 +135,8 @@ def _header_ok(path: Path, header: list[str], columns: tuple[str, ...],
 
 def _read_rows(path: Path, reader: Iterable[list[str]], header: list[str],
                problems: list[str]) -> _Table:
-    table = _Table(path, header, [], [])
+    lines: list[int] = []
+    rows: list[list[str]] = []
     width = len(header)
     previous = 1
     try:
@@ -118,26 +150,45 @@ def _read_rows(path: Path, reader: Iterable[list[str]], header: list[str],
             elif len(row) != width:
                 problems.append(f"{path}:{start}: {len(row)} cells, expected {width}")
             else:
-                table.lines.append(start)
-                table.rows.append(row)
+                lines.append(start)
+                rows.append(row)
     except csv.Error as exc:
         problems.append(f"{path}:{previous + 1}: not valid CSV: {exc}")
-    return table
+    frame = pd.DataFrame(rows, columns=header, dtype=str).astype("category")
+    return _Table(path, header, np.asarray(lines, dtype=np.int64), frame)
+
+
+def _recode(col: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """Apply ``fn`` to a categorical column through its (few) distinct values."""
+    cats = col.cat.categories
+    new = pd.Index([fn(str(c)) for c in cats], dtype=object)
+    if new.is_unique:
+        return col.cat.rename_categories(new)
+    return pd.Series(new.take(col.cat.codes.to_numpy()), index=col.index).astype("category")
+
+
+def _as_object(col: pd.Series) -> pd.Series:
+    """Categories as plain objects, so columns read by either parser can be joined."""
+    return col.cat.rename_categories(pd.Index(list(col.cat.categories), dtype=object))
 
 
 def _frame(tables: list[_Table]) -> pd.DataFrame:
-    parts = []
-    for number, t in enumerate(tables):
-        part = pd.DataFrame(t.rows, columns=t.header, dtype=str).loc[:, list(COLUMNS)]
-        part["file_no"] = number
-        part["line"] = np.asarray(t.lines, dtype=np.int64)
-        parts.append(part)
-    frame = pd.concat(parts, ignore_index=True)
+    frame = pd.DataFrame({
+        col: pd.Series(union_categoricals([_as_object(t.frame[col]) for t in tables],
+                                          ignore_order=True))
+        for col in COLUMNS})
     for col in COLUMNS:
-        frame[col] = frame[col].str.strip()
-    frame["kind"] = frame["kind"].str.lower()
-    frame["result"] = frame["result"].str.lower()
+        lower = col in ("kind", "result")
+        frame[col] = _recode(frame[col], (lambda v: v.strip().lower()) if lower else str.strip)
+    frame["file_no"] = np.concatenate([np.full(len(t.lines), i) for i, t in enumerate(tables)])
+    frame["line"] = np.concatenate([t.lines for t in tables])
     return frame
+
+
+def _per_value(col: pd.Series, fn: Callable[[pd.Index], Any]) -> np.ndarray:
+    """``fn`` computed once per distinct value of a categorical column, spread to every row."""
+    values = np.asarray(fn(col.cat.categories))
+    return values[col.cat.codes.to_numpy()]
 
 
 class _Checker:
@@ -170,8 +221,12 @@ def _check_ids(c: _Checker, known: Collection[str]) -> None:
 
 def _check_dates(c: _Checker, as_of: date) -> pd.Series:
     f = c.frame
-    shaped = f["date"].str.match(_ISO)
-    parsed = pd.to_datetime(f["date"].where(shaped), format="%Y-%m-%d", errors="coerce")
+
+    def parse(days: pd.Index) -> Any:
+        shaped = days.str.match(_ISO)
+        return pd.to_datetime(days.where(shaped), format="%Y-%m-%d", errors="coerce").to_numpy()
+
+    parsed = pd.Series(_per_value(f["date"], parse), index=f.index)
     c.where(parsed.isna(), fmt=lambda r: f"date {_short(r.date, 20)!r} is not a real date "
                                          "(write YYYY-MM-DD)")
     c.where(parsed > pd.Timestamp(as_of), f"date is after the as-of date {as_of}: "
@@ -183,7 +238,9 @@ def _check_dates(c: _Checker, as_of: date) -> pd.Series:
 def _check_hours(c: _Checker) -> pd.Series:
     f = c.frame
     needs = f["kind"].isin(HOUR_KINDS)
-    hours = pd.to_numeric(f["hours"].where(f["hours"] != ""), errors="coerce")
+    hours = pd.Series(_per_value(f["hours"], lambda v: pd.to_numeric(v.where(v != ""),
+                                                                       errors="coerce")),
+                      index=f.index, dtype=float)
     c.where(needs & (f["hours"] == ""), "hours is empty; training, supervised_work and "
                                         "supervision rows need the hours of that day")
     c.where(needs & (f["hours"] != "") & hours.isna(),
@@ -202,11 +259,13 @@ def _check_topic_result(c: _Checker) -> None:
     for kind, what in _NEEDS_TOPIC.items():
         c.where((f["kind"] == kind) & (f["topic"] == ""),
                 f"topic is empty; {kind} rows need {what}")
-    c.where((f["topic"] != "") & ~f["topic"].str.match(_SLUG),
+    slug = pd.Series(_per_value(f["topic"], lambda v: v.str.match(_SLUG)), index=f.index)
+    c.where((f["topic"] != "") & ~slug,
             "topic must be lowercase words joined by hyphens, like ethical-responsibility")
     exam, attest = f["kind"] == "exam", f["kind"] == "attestation"
     c.where(exam & ~f["result"].isin(("pass", "fail")), "result must be pass or fail on exam rows")
-    ok_attest = f["result"].isin(("yes", "no")) | f["result"].str.match(_NUMBER)
+    number = pd.Series(_per_value(f["result"], lambda v: v.str.match(_NUMBER)), index=f.index)
+    ok_attest = f["result"].isin(("yes", "no")) | number
     c.where(attest & ~ok_attest, "result must be yes, no or a number (like 2) on attestation rows")
     c.where(f["kind"].isin(HOUR_KINDS) & (f["result"] != ""),
             "result must be empty on training, supervised_work and supervision rows")
@@ -248,7 +307,7 @@ def load_evidence(paths: list[Path], known_ids: Collection[str], as_of: date) ->
     """
     problems: list[str] = []
     tables = [t for t in (_read_table(Path(p), COLUMNS, problems) for p in paths) if t]
-    tables = [t for t in tables if t.rows]
+    tables = [t for t in tables if len(t.lines)]
     if problems:
         raise EvidenceError(problems)
     if not tables:
@@ -269,10 +328,11 @@ def load_evidence(paths: list[Path], known_ids: Collection[str], as_of: date) ->
 
 def _records(f: pd.DataFrame, parsed: pd.Series, hours: pd.Series,
              tables: list[_Table]) -> pd.DataFrame:
-    names = np.array([t.path.name for t in tables], dtype=object)
+    names = pd.Categorical.from_codes(f["file_no"].to_numpy(),
+                                      categories=[t.path.name for t in tables])
     out = pd.DataFrame({
         "trainee_id": f["trainee_id"], "kind": f["kind"], "date": parsed, "hours": hours,
-        "topic": f["topic"], "result": f["result"], "source": names[f["file_no"].to_numpy()],
+        "topic": f["topic"], "result": f["result"], "source": names,
     })
     return normalize_records(out)
 
@@ -283,7 +343,7 @@ def load_roster(path: Path) -> pd.DataFrame:
     table = _read_table(path, ROSTER_COLUMNS, problems, required=("trainee_id", "name"))
     if problems or table is None:
         raise EvidenceError(problems)
-    frame = pd.DataFrame(table.rows, columns=table.header, dtype=str)
+    frame = table.frame.astype(str)
     if "site" not in frame:
         frame["site"] = path.stem
     frame = frame.apply(lambda col: col.str.strip())

@@ -203,8 +203,13 @@ def _label(raw: Any, loc: tuple[Any, ...]) -> str:
 
 
 def _problems(path: Path, raw: Any, err: ValidationError) -> list[str]:
-    return [f"{path}: {_label(raw, tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors()]
+    out = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        if e["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc += ("kind",)  # pydantic reports a bad or missing kind on the whole entry
+        out.append(f"{path}: {_label(raw, loc)}: {e['msg'].removeprefix('Value error, ')}")
+    return out
 
 
 def load_profile_file(path: Path) -> Profile:

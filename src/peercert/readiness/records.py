@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+MET, NOT_MET, NO_EVIDENCE = "met", "not_met", "no_evidence"
+STATUSES = (MET, NOT_MET, NO_EVIDENCE)
+STATUS_LABELS = {MET: "met", NOT_MET: "not met", NO_EVIDENCE: "no evidence"}
 RECORD_KINDS = ("training", "supervised_work", "supervision", "exam", "attestation")
 HOUR_KINDS = ("training", "supervised_work", "supervision")
 ROSTER_COLUMNS = ("trainee_id", "name", "site")
@@ -48,7 +51,8 @@ def normalize_records(frame: pd.DataFrame) -> pd.DataFrame:
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[s]").dt.normalize()
     out["hours"] = out["hours"].astype(float)
     for col in ("trainee_id", "kind", "topic", "result", "source"):
-        out[col] = out[col].fillna("").astype(str)
+        if not isinstance(out[col].dtype, pd.CategoricalDtype):  # categoricals stay compact
+            out[col] = out[col].fillna("").astype(str)
     return out.reset_index(drop=True)
 
 

@@ -12,19 +12,23 @@ Only statuses, numbers and dates are written: no quiz answers, no reflection tex
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from functools import cache
+from html import escape
 from pathlib import Path
 
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from peercert.readiness.evaluate import MET, STATUS_LABELS, Readiness
+from peercert.readiness.evaluate import MET, STATUS_LABELS, Readiness, day_texts
 from peercert.readiness.profile import AnyOf, Attestation, ExamPassed
 
 TEMPLATES = Path(__file__).parent / "templates"
+PARALLEL_FROM = 2000  # trainees; below this, drawing the figures inline is quicker
 READINESS_COLUMNS = ("trainee_id", "name", "site", "profile", "ready", "requirement_id",
                      "requirement", "status", "value", "threshold", "unit", "detail",
                      "evidence_date", "as_of")
@@ -80,31 +84,52 @@ def page_names(trainee_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("")
+def _per_row(r: Readiness, trainee_values: pd.Series) -> np.ndarray:
+    """A per-trainee column repeated for each of the trainee's requirement rows."""
+    return np.repeat(trainee_values.to_numpy(dtype=object), len(r.profile.requirements))
+
+
+def _values(values: pd.Series) -> list[str]:
+    return ["" if v != v else f"{round(v, 2):g}" for v in values.tolist()]  # v != v: NaN
+
+
+def readiness_columns(r: Readiness) -> dict[str, list]:
+    """Every trainee and requirement, with names, sites, values and details."""
+    res, t = r.results, r.trainees
+    return {
+        "trainee_id": res["trainee_id"].tolist(), "name": _per_row(r, t["name"]).tolist(),
+        "site": _per_row(r, t["site"]).tolist(), "profile": [r.profile.id] * len(res),
+        "ready": _per_row(r, t["ready"].map({True: "yes", False: "no"})).tolist(),
+        "requirement_id": res["requirement_id"].tolist(),
+        "requirement": res["requirement"].tolist(), "status": res["status"].tolist(),
+        "value": _values(res["value"]), "threshold": _values(res["threshold"]),
+        "unit": res["unit"].tolist(), "detail": res["detail"].tolist(),
+        "evidence_date": day_texts(res["evidence_date"].to_numpy()),
+        "as_of": [r.as_of.isoformat()] * len(res),
+    }
+
+
+def board_columns(r: Readiness, full: dict[str, list] | None = None) -> dict[str, list]:
+    """What the certification board needs and nothing more (no details, no scores)."""
+    full = dict(full or readiness_columns(r))
+    full["evaluated_on"] = full["as_of"]
+    return {c: full[c] for c in BOARD_COLUMNS}
 
 
 def readiness_table(r: Readiness) -> pd.DataFrame:
-    """Every trainee and requirement, with names, sites, values and details."""
-    res = r.results.merge(r.trainees[["trainee_id", "name", "site", "ready"]], on="trainee_id",
-                          how="left", sort=False)
-    res["profile"] = r.profile.id
-    res["value"] = res["value"].round(2)
-    res["evidence_date"] = _dates(res["evidence_date"])
-    res["as_of"] = r.as_of.isoformat()
-    res["ready"] = np.where(res["ready"], "yes", "no")
-    return res.loc[:, list(READINESS_COLUMNS)]
+    return pd.DataFrame(readiness_columns(r), columns=list(READINESS_COLUMNS))
 
 
 def board_table(r: Readiness) -> pd.DataFrame:
-    """What the certification board needs and nothing more (no details, no scores)."""
-    res = r.results.merge(r.trainees[["trainee_id", "name", "ready"]], on="trainee_id",
-                          how="left", sort=False)
-    res["profile"] = r.profile.id
-    res["ready"] = np.where(res["ready"], "yes", "no")
-    res["evidence_date"] = _dates(res["evidence_date"])
-    res["evaluated_on"] = r.as_of.isoformat()
-    return res.loc[:, list(BOARD_COLUMNS)]
+    return pd.DataFrame(board_columns(r), columns=list(BOARD_COLUMNS))
+
+
+def write_csv(columns: dict[str, list], path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(list(columns))
+        writer.writerows(zip(*columns.values(), strict=True))
+    return path
 
 
 def threshold_text(req) -> str:  # noqa: ANN001 (any requirement)
@@ -141,23 +166,29 @@ def _pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.0f}" if whole else "0"
 
 
-def _trainee_rows(r: Readiness) -> list[dict[str, object]]:
+def _trainee_rows(r: Readiness) -> Markup:
+    """The dashboard's trainee table rows, not-ready first (built here: 10,000 rows)."""
     n_req = len(r.profile.requirements)
-    titles = r.results["requirement"].to_numpy(dtype=object)
-    status = r.results["status"].to_numpy(dtype=object)
+    titles = [escape(q.title) for q in r.profile.requirements]
+    status = r.results["status"].tolist()
     pages = page_names(list(r.trainees["trainee_id"]))
+    badge = {True: '<span class="badge met">ready</span>',
+             False: '<span class="badge not_met">not ready</span>'}
     rows = []
     for i, t in enumerate(r.trainees.itertuples(index=False)):
-        block = slice(i * n_req, (i + 1) * n_req)
-        still = [title for title, s in zip(titles[block], status[block], strict=True) if s != MET]
-        rows.append({"trainee_id": t.trainee_id, "name": t.name, "site": t.site,
-                     "ready": t.ready, "met": t.met, "open": ", ".join(still),
-                     "page": "trainees/" + pages[t.trainee_id]})
-    rows.sort(key=lambda x: (bool(x["ready"]), str(x["site"]), str(x["trainee_id"])))
-    return rows
+        still = ", ".join(x for x, s in zip(titles, status[i * n_req:(i + 1) * n_req],
+                                            strict=True) if s != MET)
+        html = (f'<tr><td><a href="trainees/{escape(pages[t.trainee_id])}">{escape(t.name)}</a> '
+                f'<span class="small">{escape(t.trainee_id)}</span></td><td>{escape(t.site)}</td>'
+                f'<td>{badge[bool(t.ready)]}</td><td class="num">{t.met}/{n_req}</td>'
+                f'<td class="small">{still}</td></tr>')
+        rows.append((bool(t.ready), str(t.site), str(t.trainee_id), html))
+    rows.sort(key=lambda x: x[:3])
+    return Markup("\n".join(x[3] for x in rows))
 
 
-def render_dashboard(r: Readiness, figures: dict[str, str | None], by_site: pd.DataFrame) -> str:
+def render_dashboard(r: Readiness, figures: dict[str, str | None],
+                     by_site: pd.DataFrame) -> str:
     n = len(r.trainees)
     blockers = [{**b, "pct": _pct(b["blocked"], n)} for b in r.blockers().to_dict("records")]
     sites = [{**s, "pct": f"{s['ready_pct']:.0f}"} for s in by_site.to_dict("records")]
@@ -167,49 +198,83 @@ def render_dashboard(r: Readiness, figures: dict[str, str | None], by_site: pd.D
         trainees=_trainee_rows(r), n_req=len(r.profile.requirements), sources=_sources(r))
 
 
-def _page_rows(r: Readiness, block: dict[str, np.ndarray],
-               hints: dict[str, str]) -> list[dict[str, object]]:
-    return [{"requirement": title, "status": s, "detail": d, "date": day, "hint": hints[rid]}
-            for rid, title, s, d, day in zip(block["requirement_id"], block["requirement"],
-                                             block["status"], block["detail"], block["date"],
-                                             strict=True)]
+_BADGE = {k: f'<span class="badge {k}">{v}</span>' for k, v in STATUS_LABELS.items()}
+
+
+def _rows_html(titles: list[str], statuses: list[str], details: list[str],
+               last: list[str]) -> tuple[Markup, Markup]:
+    """The 'what remains' and 'what is met' table rows of one trainee (already escaped)."""
+    todo, done = [], []
+    for title, status, detail, extra in zip(titles, statuses, details, last, strict=True):
+        cells = f"<tr><td>{title}</td><td>{_BADGE[status]}</td><td>{detail}</td>"
+        if status == MET:
+            done.append(f'{cells}<td class="num">{extra[1]}</td></tr>')
+        else:
+            todo.append(f"{cells}<td>{extra[0]}</td></tr>")
+    return Markup("\n".join(todo)), Markup("\n".join(done))
 
 
 def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[str, str]:
     """Each trainee's page as HTML, keyed by trainee id."""
-    template = _env().get_template("trainee.html.j2")
+    env = _env()
+    page = env.get_template("trainee.html.j2")
+    tail = Markup(env.get_template("trainee_tail.html.j2").render(
+        profile=r.profile, sources=_grouped_sources(r)))
     n_req = len(r.profile.requirements)
-    cols = {c: r.results[c].to_numpy(dtype=object)
-            for c in ("requirement_id", "requirement", "status", "detail")}
-    cols["date"] = _dates(r.results["evidence_date"]).to_numpy(dtype=object)
-    common = {"profile": r.profile, "as_of": r.as_of.isoformat(), "css": _css(), "back": back,
-              "labels": STATUS_LABELS, "sources": _grouped_sources(r)}
-    hints = {q.id: hint(q) for q in r.profile.requirements}
+    titles = [escape(q.title) for q in r.profile.requirements]
+    hints = [escape(hint(q)) for q in r.profile.requirements]
+    status = r.results["status"].tolist()
+    details = [escape(d) for d in r.results["detail"].tolist()]
+    dates = day_texts(r.results["evidence_date"].to_numpy())
+    common = {"profile": r.profile, "as_of": r.as_of.isoformat(), "css": Markup(_css()),
+              "back": back, "tail": tail, "total": n_req}
     pages = {}
-    for i, t in enumerate(r.trainees.to_dict("records")):
-        rows = _page_rows(r, {c: v[i * n_req:(i + 1) * n_req] for c, v in cols.items()}, hints)
-        pages[t["trainee_id"]] = template.render(
-            t=t, rows=rows, todo=[x for x in rows if x["status"] != MET],
-            done=[x for x in rows if x["status"] == MET], **common)
+    for i, t in enumerate(r.trainees.itertuples(index=False)):
+        block = slice(i * n_req, (i + 1) * n_req)
+        todo, done = _rows_html(titles, status[block], details[block],
+                                list(zip(hints, dates[block], strict=True)))
+        pages[t.trainee_id] = page.render(name=t.name, trainee_id=t.trainee_id, site=t.site,
+                                          ready=t.ready, met=t.met, todo=todo, done=done,
+                                          **common)
     return pages
 
 
-def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None) -> list[Path]:
-    """Write every report into ``out``; return the files written."""
-    from peercert.readiness.figures import all_figures
+def write_pages(folder: Path, pages: dict[str, str]) -> list[Path]:
+    """Write trainee pages; drop pages a previous run left for trainees no longer listed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = page_names(list(pages))
+    keep = set(names.values())
+    for old in folder.glob("*.html"):
+        if old.name not in keep:
+            old.unlink()
+    paths = []
+    for tid, html in pages.items():
+        path = folder / names[tid]
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *,
+                  parallel: bool | None = None) -> list[Path]:
+    """Write every report into ``out``; return the files written.
+
+    From ``PARALLEL_FROM`` trainees on (or when ``parallel`` is true), the figures are drawn
+    in a second interpreter while this one writes the tables and pages.
+    """
+    from peercert.readiness.figures import FigureJob, figure_data, render_figures
     from peercert.readiness.records import empty_scores
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "trainees").mkdir(exist_ok=True)
     files = [out / "readiness.csv", out / "board-export.csv", out / "index.html"]
-    readiness_table(r).to_csv(files[0], index=False, lineterminator="\n")
-    board_table(r).to_csv(files[1], index=False, lineterminator="\n")
     by_site = r.by_site()
-    figures = all_figures(r, scores if scores is not None else empty_scores(), by_site)
+    data = figure_data(r, scores if scores is not None else empty_scores(), by_site)
+    two = len(r.trainees) >= PARALLEL_FROM if parallel is None else parallel
+    job = FigureJob(data) if two else None
+    columns = readiness_columns(r)
+    write_csv(columns, files[0])
+    write_csv(board_columns(r, columns), files[1])
+    pages = write_pages(out / "trainees", render_trainees(r))
+    figures = job.result() if job else render_figures(data)
     files[2].write_text(render_dashboard(r, figures, by_site), encoding="utf-8")
-    names = page_names(list(r.trainees["trainee_id"]))
-    for tid, html in render_trainees(r).items():
-        path = out / "trainees" / names[tid]
-        path.write_text(html, encoding="utf-8")
-        files.append(path)
-    return files
+    return files + pages
