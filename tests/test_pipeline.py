@@ -116,7 +116,6 @@ def test_filesystem_exchange_fetch_submit_collect(course, tmp_path):
 
     run(["fetch_assignment", "quiz1"], home)
     fetched = home / "quiz1" / "quiz1.ipynb"
-    factory.answer_notebook(fetched, PATTERNS["right"])
     import nbformat
 
     nbformat.write(factory.answer_notebook(fetched, PATTERNS["right"]), fetched)

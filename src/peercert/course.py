@@ -12,7 +12,8 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from peercert.build import build_course
 from peercert.curriculum import PARTS, curriculum_root
@@ -92,3 +93,22 @@ def load_settings(course: Path) -> Settings:
 
     coursedir = CourseDirectory(config=load_config(course))
     return Settings(Path(coursedir.root), coursedir.course_id, coursedir.db_url)
+
+
+class StepFailed(RuntimeError):
+    """An nbgrader step reported failure; the message carries its log."""
+
+
+def check_step(result: dict[str, Any], what: str) -> None:
+    """Raise StepFailed when an ``NbGraderAPI`` call returned ``success: False``."""
+    if not result.get("success"):
+        raise StepFailed(f"{what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
+
+
+def release_quizzes(api: NbGraderAPI, quizzes: list[str],
+                    on_release: Callable[[str], None] = lambda _q: None) -> None:
+    """``nbgrader generate_assignment`` then ``release_assignment`` for each quiz, in order."""
+    for quiz in quizzes:
+        check_step(api.generate_assignment(quiz), f"nbgrader generate_assignment {quiz}")
+        check_step(api.release_assignment(quiz), f"nbgrader release_assignment {quiz}")
+        on_release(quiz)

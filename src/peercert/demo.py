@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from peercert.bank import load_banks
-from peercert.course import init_course, nbgrader_api
+from peercert.course import check_step, init_course, nbgrader_api, release_quizzes
 
 MARKER = ".peercert-demo"
 
@@ -31,15 +31,6 @@ class DemoResult:
     trainees: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-
-
-class StepFailed(RuntimeError):
-    """An nbgrader step reported failure; the message carries its log."""
-
-
-def _check(result: dict[str, Any], what: str) -> None:
-    if not result.get("success"):
-        raise StepFailed(f"{what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
 
 
 def _fresh_course(out: Path, force: bool) -> Path:
@@ -75,10 +66,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
     api = nbgrader_api(course)
     banks = load_banks(course / "assignments")
     result.quizzes = [b.quiz for b in banks]
-    for bank in banks:
-        _check(api.generate_assignment(bank.quiz), f"nbgrader generate_assignment {bank.quiz}")
-        _check(api.release_assignment(bank.quiz), f"nbgrader release_assignment {bank.quiz}")
-        tick("release", 1)
+    release_quizzes(api, result.quizzes, lambda _q: tick("release", 1))
     say(f"Generated and released {len(banks)} quizzes through nbgrader's exchange")
     people = simulate.cohort(trainees, seed)
     settings = load_settings(course)
@@ -99,7 +87,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
     say(f"Graded {sum(counts.values())} submissions with peercert grade: "
         + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for bank in banks:
-        _check(api.generate_feedback(bank.quiz), f"nbgrader generate_feedback {bank.quiz}")
+        check_step(api.generate_feedback(bank.quiz), f"nbgrader generate_feedback {bank.quiz}")
         tick("feedback", 1)
     say(f"Generated feedback in {course / 'feedback'}")
     result.files += list(export_grades(course, result.reports))

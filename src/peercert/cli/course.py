@@ -80,19 +80,14 @@ def release(
     """Build, run nbgrader generate_assignment and release_assignment for quizzes."""
     from peercert.bank import load_banks
     from peercert.build import build_course
-    from peercert.course import nbgrader_api
+    from peercert.course import StepFailed, nbgrader_api, release_quizzes
 
     build_course(course / "assignments", course / "source")
     names = quizzes or [b.quiz for b in load_banks(course / "assignments")]
-    api = nbgrader_api(course)
-    for quiz in names:
-        for step, res in (("generate_assignment", api.generate_assignment(quiz)),):
-            if not res["success"]:
-                _fail(f"nbgrader {step} {quiz} failed:\n{res.get('log', '')}{res.get('error', '')}")
-        res = api.release_assignment(quiz)
-        if not res["success"]:
-            _fail(f"nbgrader release_assignment {quiz} failed:\n{res.get('log', '')}{res.get('error', '')}")
-        typer.echo(f"released {quiz}")
+    try:
+        release_quizzes(nbgrader_api(course), names, lambda q: typer.echo(f"released {q}"))
+    except StepFailed as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -96,7 +96,7 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
     from nbgrader.utils import parse_utc
 
     from peercert.course import load_settings
-    from peercert.grade.record import record
+    from peercert.grade.record import known_students, record
     from peercert.grade.status import save_status
 
     course = course.resolve()
@@ -104,6 +104,7 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
     report = GradeReport(quiz)
     with Gradebook(settings.db_url, settings.course_id) as gb:
         trusted = load_trusted(gb, quiz)
+        known = known_students(gb)
         trainees, report.results = find_trainees(course, quiz, students)
         batch: list[SubmissionResult] = []
         stamps = {}
@@ -114,9 +115,9 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
             if progress:
                 progress(result)
             if len(batch) >= BATCH:
-                record(gb, quiz, batch, stamps)
+                record(gb, quiz, batch, stamps, known)
                 batch = []
-        record(gb, quiz, batch, stamps)
+        record(gb, quiz, batch, stamps, known)
     save_status(course, quiz, report.results)
     return report
 

@@ -122,8 +122,7 @@ def bind_literals(source: str, env: dict[str, Any]) -> str | None:
     return None
 
 
-def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any],
-                result: SubmissionResult) -> tuple[ItemResult, str]:
+def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any]) -> tuple[ItemResult, str]:
     item = trusted.items[item_id]
     value = env.get(item.var)
     if isinstance(value, Unreadable):
@@ -175,7 +174,7 @@ def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) ->
             if trusted.items[gid].kind == "manual":
                 result.items[gid] = _reflection(cell, gid, trusted)
             else:
-                result.items[gid], text = _score_item(gid, trusted, env, result)
+                result.items[gid], text = _score_item(gid, trusted, env)
                 cell["outputs"] = _outputs(text, result.items[gid].score or 0.0)
             continue
         if gid in seen:
@@ -193,7 +192,7 @@ def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) ->
         if trusted.items[gid].kind == "manual":
             result.items[gid] = ItemResult(gid, 0.0, trusted.items[gid].points, blank=True)
         else:
-            result.items[gid], _ = _score_item(gid, trusted, env, result)
+            result.items[gid], _ = _score_item(gid, trusted, env)
 
 
 def grade_submission(path: Path, trainee: str, trusted: TrustedQuiz) -> SubmissionResult:

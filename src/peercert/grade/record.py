@@ -21,16 +21,21 @@ def _fast_sqlite(gradebook: Any) -> None:
         gradebook.db.execute(text("PRAGMA synchronous=NORMAL"))
 
 
-def record(gradebook: Any, quiz: str, results: Iterable[SubmissionResult],
-           timestamps: dict[str, datetime.datetime | None]) -> None:
-    """Store auto scores and 'No response.' comments; keep manual scores (as nbgrader does)."""
+def known_students(gradebook: Any) -> set[str]:
+    """Trainee ids already in the gradebook; ``record`` adds to it as it creates students."""
     _fast_sqlite(gradebook)
-    known = {s.id for s in gradebook.students}
+    return {s.id for s in gradebook.students}
+
+
+def record(gradebook: Any, quiz: str, results: Iterable[SubmissionResult],
+           timestamps: dict[str, datetime.datetime | None], known: set[str]) -> None:
+    """Store auto scores and 'No response.' comments; keep manual scores (as nbgrader does)."""
     for res in results:
         if res.status == "failed":
             continue
         if res.trainee not in known:
             gradebook.update_or_create_student(res.trainee)
+            known.add(res.trainee)
         ts = timestamps.get(res.trainee)
         kwargs = {"timestamp": ts} if ts else {}
         sub = gradebook.update_or_create_submission(quiz, res.trainee, **kwargs)
