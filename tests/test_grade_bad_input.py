@@ -137,3 +137,4 @@ def test_execute_unsafe_hands_review_cases_to_stock_autograde(course):
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "peercert") as gb:
         assert gb.find_submission("quiz1", "coder").score == 7.0
+    assert st["score"] == 7.0  # the status shows stock autograde's score, not the static 0

@@ -23,7 +23,8 @@ BIN = Path(sys.executable).parent
 PATTERNS = {
     "right": {"t-01": '"B"', "t-02": '"d"', "t-03": '"A, C"', "t-04": '"C, A, D, B"',
               "t-05": '"False"', "t-06": "I would say no kindly and offer another way."},
-    "wrong": {"t-01": '"A"', "t-02": '"B"', "t-03": '"B, D"', "t-04": '"B, D, A, C"', "t-05": '"True"'},
+    "wrong": {"t-01": '"A"', "t-02": '"B"', "t-03": '"B, D"', "t-04": '"B, D, A, C"',
+              "t-05": '"True"'},
     "partial": {"t-01": '"B"', "t-03": '"A, B, C"', "t-04": '"A, D, B, C"', "t-05": "False"},
     "blank": {},
     "malformed": {"t-01": '"Z"', "t-02": "D", "t-03": '"A, A"', "t-04": '"C, A"', "t-05": '"maybe"',
@@ -40,6 +41,24 @@ def _scores(course: Path) -> dict[tuple[str, str], tuple[float | None, bool]]:
             for g in sub.notebooks[0].grades:
                 sub_grades[(student, g.name)] = (g.auto_score, g.needs_manual_grade)
         return sub_grades
+
+
+def _state(course: Path) -> dict[str, dict]:
+    """Everything autograde writes for a submission: scores, comments, timestamp, late penalty."""
+    s = load_settings(course)
+    with Gradebook(s.db_url, s.course_id) as gb:
+        state = {}
+        for student in PATTERNS:
+            sub = gb.find_submission("quiz1", student)
+            nb = sub.notebooks[0]
+            state[student] = {
+                "timestamp": sub.timestamp, "late": nb.late_submission_penalty,
+                "score": sub.score, "rows": (len(nb.grades), len(nb.comments)),
+                "grades": {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
+                           for g in nb.grades},
+                "comments": {c.name: c.auto_comment for c in nb.comments},
+            }
+        return state
 
 
 def _submit_patterns(course: Path) -> None:
@@ -72,19 +91,50 @@ def test_peercert_grade_matches_stock_autograde(course, tmp_path):
     assert report.ok and len(report.results) == len(PATTERNS)
     assert report.count("needs review") == 1  # "answer_2 = D" is code (a name), not a literal
     assert _scores(course) == _scores(stock)
+    assert _state(course) == _state(stock)
+    assert _state(course)["blank"]["comments"] == {"t-06": "No response."}
     assert _scores(course)[("partial", "t-03")] == (1.0, False)  # partial credit in the gradebook
     assert _scores(course)[("right", "t-06")] == (None, True)  # reflection waits for a grader
+
+
+def test_late_penalties_and_manual_scores_match_stock_autograde(course, tmp_path):
+    """Late submissions, an extension, a regrade over a hand-graded reflection: as stock does."""
+    _submit_patterns(course)
+    for late in ("right", "partial", "wrong"):
+        stamp = course / "submitted" / late / "quiz1" / "timestamp.txt"
+        stamp.write_text("2026-11-21 09:00:00.000000 UTC", encoding="utf-8")
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as cfg:
+        cfg.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    s = load_settings(course)
+    with Gradebook(s.db_url, s.course_id) as gb:
+        gb.update_or_create_assignment("quiz1", duedate="2026-11-20 12:00:00 UTC")
+    grade_quiz(course, "quiz1")  # both copies start from an earlier grading
+    with Gradebook(s.db_url, s.course_id) as gb:
+        gb.grant_extension("quiz1", "partial", days=2)
+        grade = gb.find_grade("t-06", "quiz1", "quiz1", "right")
+        grade.manual_score = 3.0
+        gb.db.commit()
+    stock = tmp_path / "stock"
+    shutil.copytree(course, stock)
+    assert nbgrader_api(stock).autograde("quiz1", "*")["success"]
+    grade_quiz(course, "quiz1")
+    state = _state(course)
+    assert state == _state(stock)
+    assert state["right"]["late"] == state["right"]["score"] > 0  # 'zero': penalty = score
+    assert state["right"]["grades"]["t-06"] == (None, 3.0, True)  # manual score kept
+    assert state["partial"]["late"] is None  # the extension covers it
+    assert state["blank"]["late"] is None  # on time
 
 
 def test_grading_is_idempotent_and_regrade_touches_one_trainee(course):
     _submit_patterns(course)
     grade_quiz(course, "quiz1")
-    before = _scores(course)
+    before = _state(course)
     grade_quiz(course, "quiz1")
-    assert _scores(course) == before
+    assert _state(course) == before
     report = grade_quiz(course, "quiz1", students=["wrong"])
     assert [r.trainee for r in report.results] == ["wrong"]
-    assert _scores(course) == before
+    assert _state(course) == before
 
 
 def test_feedback_and_export_after_peercert_grade(course):

@@ -22,18 +22,22 @@ def grade(
 ) -> None:
     """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
     from rich.table import Table
 
     from peercert.grade import NotReleased, grade_quiz
     from peercert.grade import execute_unsafe as run_unsafe
 
     console = Console()
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(f"grading {quiz}", total=None)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"grading {quiz}", total=None)
         try:
             report = grade_quiz(course, quiz, workers=workers, students=student or None,
-                                progress=lambda _r: progress.advance(task))
+                                progress=lambda done, total: bar.update(
+                                    task, completed=done, total=total))
         except (NotReleased, FileNotFoundError) as exc:
             _fail(str(exc))
             return

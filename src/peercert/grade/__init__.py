@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
-from peercert.grade.read import SubmissionResult, grade_submission
+from peercert.grade.read import Outcome, SubmissionResult, grade_submission
 from peercert.grade.trusted import NotReleased, TrustedQuiz, load_trusted
 
-__all__ = ["GradeReport", "NotReleased", "SubmissionResult", "grade_quiz"]
+__all__ = ["GradeReport", "NotReleased", "Outcome", "SubmissionResult", "grade_quiz"]
 
 TRAINEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 BATCH = 200
@@ -27,7 +29,7 @@ BATCH = 200
 @dataclass
 class GradeReport:
     quiz: str
-    results: list[SubmissionResult] = field(default_factory=list)
+    results: list[Outcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -59,44 +61,65 @@ def _grade_one(course: Path, trusted: TrustedQuiz, trainee: str) -> tuple[Submis
     return result, stamp
 
 
-def find_trainees(course: Path, quiz: str, students: list[str] | None) -> tuple[list[str], list[SubmissionResult]]:
-    """Trainees with a submission of ``quiz``, and failed results for bad requested ids."""
+def _failed(trainee: str, quiz: str, reason: str) -> Outcome:
+    return SubmissionResult(trainee, quiz, "failed", [reason]).outcome()
+
+
+def find_trainees(course: Path, quiz: str,
+                  students: list[str] | None) -> tuple[list[str], list[Outcome]]:
+    """Trainees with a submission of ``quiz``, and failed outcomes for bad requested ids."""
     submitted = course / "submitted"
     found = sorted(p.parent.name for p in submitted.glob(f"*/{quiz}") if p.is_dir())
     if not students:
         good = [t for t in found if TRAINEE_ID.match(t)]
-        bad = [SubmissionResult(t, quiz, "failed", [f"trainee id {t!r} has characters nbgrader does not allow"])
+        bad = [_failed(t, quiz, f"trainee id {t!r} has characters nbgrader does not allow")
                for t in found if not TRAINEE_ID.match(t)]
         return good, bad
     good, bad = [], []
     for t in students:
         if not TRAINEE_ID.match(t):
-            bad.append(SubmissionResult(t, quiz, "failed", [f"{t!r} is not a valid trainee id"]))
+            bad.append(_failed(t, quiz, f"{t!r} is not a valid trainee id"))
         elif t not in found:
-            bad.append(SubmissionResult(t, quiz, "failed", [f"no submission in {submitted / t / quiz}"]))
+            bad.append(_failed(t, quiz, f"no submission in {submitted / t / quiz}"))
         else:
             good.append(t)
     return good, bad
 
 
+def _grade_chunk(course: Path, trusted: TrustedQuiz,
+                 trainees: list[str]) -> list[tuple[SubmissionResult, str]]:
+    return [_grade_one(course, trusted, t) for t in trainees]
+
+
 def _scored(course: Path, trusted: TrustedQuiz, trainees: list[str],
             workers: int) -> Iterator[tuple[SubmissionResult, str]]:
-    job = partial(_grade_one, course, trusted)
+    """Results in trainee order; at most a few chunks per worker are in flight at once."""
     if workers <= 1 or len(trainees) < 8:
-        yield from map(job, trainees)
+        yield from (_grade_one(course, trusted, t) for t in trainees)
         return
+    size = max(1, min(64, len(trainees) // (workers * 8)))
+    chunks = iter([trainees[i:i + size] for i in range(0, len(trainees), size)])
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(job, trainees, chunksize=max(1, min(64, len(trainees) // (workers * 8))))
+        pending = deque(pool.submit(_grade_chunk, course, trusted, c)
+                        for c in islice(chunks, workers * 4))
+        while pending:
+            done = pending.popleft().result()
+            for chunk in islice(chunks, 1):
+                pending.append(pool.submit(_grade_chunk, course, trusted, chunk))
+            yield from done
 
 
 def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str] | None = None,
-               progress: Callable[[SubmissionResult], None] | None = None) -> GradeReport:
-    """Grade every (or the given) trainee's submission of ``quiz`` in ``course``."""
+               progress: Callable[[int, int], None] | None = None) -> GradeReport:
+    """Grade every (or the given) trainee's submission of ``quiz`` in ``course``.
+
+    ``progress(done, total)`` is called after each submission is scored.
+    """
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
 
-    from peercert.course import load_settings
-    from peercert.grade.record import known_students, record
+    from peercert.course import load_config, load_settings
+    from peercert.grade.record import GradebookWriter
     from peercert.grade.status import save_status
 
     course = course.resolve()
@@ -104,20 +127,19 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
     report = GradeReport(quiz)
     with Gradebook(settings.db_url, settings.course_id) as gb:
         trusted = load_trusted(gb, quiz)
-        known = known_students(gb)
+        writer = GradebookWriter(gb, quiz, load_config(course))
         trainees, report.results = find_trainees(course, quiz, students)
         batch: list[SubmissionResult] = []
-        stamps = {}
-        for result, stamp in _scored(course, trusted, trainees, workers):
-            report.results.append(result)
+        stamps: dict[str, datetime | None] = {}
+        for done, (result, stamp) in enumerate(_scored(course, trusted, trainees, workers), 1):
             batch.append(result)
             stamps[result.trainee] = parse_utc(stamp) if stamp else None
             if progress:
-                progress(result)
-            if len(batch) >= BATCH:
-                record(gb, quiz, batch, stamps, known)
-                batch = []
-        record(gb, quiz, batch, stamps, known)
+                progress(done, len(trainees))
+            if len(batch) >= BATCH or done == len(trainees):
+                writer.write(batch, stamps)
+                report.results += [r.outcome() for r in batch]
+                batch, stamps = [], {}
     save_status(course, quiz, report.results)
     return report
 
@@ -126,11 +148,15 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
     """Hand the 'needs review' submissions to stock ``nbgrader autograde``, which runs their code.
 
     Only for an instructor who has read them: it executes trainee code as the grader's user.
-    Returns the trainees regraded; their status records who graded them.
+    Returns the trainees regraded; their status records who graded them and the scores
+    stock autograde wrote to the gradebook.
     """
-    from peercert.course import nbgrader_api
+    from nbgrader.api import Gradebook
+
+    from peercert.course import load_settings, nbgrader_api
     from peercert.grade.status import save_status
 
+    course = course.resolve()
     api = nbgrader_api(course)
     done = []
     for res in report.results:
@@ -143,5 +169,16 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
             done.append(res.trainee)
         else:
             res.reasons.append("stock nbgrader autograde failed too")
-    save_status(course.resolve(), report.quiz, report.results)
+    settings = load_settings(course)
+    with Gradebook(settings.db_url, settings.course_id) as gb:
+        for res in report.results:
+            if res.trainee in done:
+                nb = gb.find_submission_notebook(report.quiz, report.quiz, res.trainee)
+                for grade in nb.grades:
+                    if grade.name in res.items:
+                        res.items[grade.name].score = grade.auto_score
+                res.score = sum(i.score or 0.0 for i in res.items.values())
+                res.needs_manual = tuple(sorted(i.item_id for i in res.items.values()
+                                                if i.score is None))
+    save_status(course, report.quiz, report.results)
     return done

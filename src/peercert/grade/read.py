@@ -29,17 +29,33 @@ class Unreadable:
         self.reason = reason
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemResult:
     item_id: str
     score: float | None  # None: waits for a manual grade
     max_score: float
-    answer: Any = None
-    output: str = ""
     blank: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
+class Outcome:
+    """What a grading run keeps of one submission once its gradebook rows are written.
+
+    Per-item detail stays only for a submission with problems, so a run's memory does not
+    grow with the size of the cohort beyond these few fields per trainee.
+    """
+
+    trainee: str
+    quiz: str
+    status: str
+    reasons: list[str]
+    score: float | None  # None: failed, never shown as 0
+    max_score: float | None
+    needs_manual: tuple[str, ...] = ()
+    items: dict[str, ItemResult] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class SubmissionResult:
     trainee: str
     quiz: str
@@ -56,6 +72,16 @@ class SubmissionResult:
     @property
     def score(self) -> float:
         return sum(r.score or 0.0 for r in self.items.values())
+
+    def outcome(self) -> Outcome:
+        failed = self.status == "failed"
+        return Outcome(
+            self.trainee, self.quiz, self.status, self.reasons,
+            None if failed else self.score,
+            None if failed else sum(i.max_score for i in self.items.values()) or None,
+            tuple(sorted(i.item_id for i in self.items.values() if i.score is None)),
+            self.items if self.reasons or self.status != "graded" else {},
+        )
 
 
 def load_notebook(path: Path) -> dict[str, Any]:
@@ -131,7 +157,7 @@ def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any]) -> tupl
     with contextlib.redirect_stdout(out):
         points = check(value, item.spec)
     blank = value is None or (isinstance(value, str) and not value.strip())
-    return ItemResult(item_id, points, item.points, value, out.getvalue(), blank), out.getvalue()
+    return ItemResult(item_id, points, item.points, blank), out.getvalue()
 
 
 def _outputs(text: str, points: float) -> list[dict[str, Any]]:

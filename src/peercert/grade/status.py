@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from peercert.grade.read import SubmissionResult
+from peercert.grade.read import Outcome
 
 
 def status_path(course: Path, quiz: str) -> Path:
@@ -21,16 +21,16 @@ def load_status(course: Path, quiz: str) -> dict[str, dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_status(course: Path, quiz: str, results: list[SubmissionResult]) -> Path:
-    """Merge these results into the quiz's status file (atomically)."""
+def save_status(course: Path, quiz: str, results: list[Outcome]) -> Path:
+    """Merge these outcomes into the quiz's status file (atomically)."""
     status = load_status(course, quiz)
     for res in results:
         status[res.trainee] = {
             "status": res.status,
             "reasons": res.reasons,
-            "score": None if res.status == "failed" else res.score,
-            "max_score": sum(i.max_score for i in res.items.values()) or None,
-            "needs_manual": sorted(i.item_id for i in res.items.values() if i.score is None),
+            "score": res.score,
+            "max_score": res.max_score,
+            "needs_manual": list(res.needs_manual),
         }
     path = status_path(course, quiz)
     path.parent.mkdir(parents=True, exist_ok=True)
