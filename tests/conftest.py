@@ -15,17 +15,41 @@ import factory  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def course(tmp_path: Path) -> Path:
-    """A course with one quiz of every item type, generated and released through nbgrader."""
+# What a course's nbgrader_config.py reads from the environment: a developer's own setting
+# (say a production PEERCERT_DB_URL) must never reach a test course.
+COURSE_ENV = ("PEERCERT_DB_URL", "PEERCERT_EXCHANGE", "PEERCERT_COURSE_ID")
+
+
+@pytest.fixture(autouse=True)
+def _no_course_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in COURSE_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def make_course(tmp_path: Path, config: str = "") -> Path:
+    """A course with one quiz of every item type, generated and released through nbgrader.
+
+    ``config`` is appended to the course's nbgrader_config.py before nbgrader first reads it.
+    The gradebook is where that config points: SQLite inside the course unless
+    PEERCERT_DB_URL is set.
+    """
     from peercert.course import init_course, nbgrader_api
 
     root = factory.curriculum(tmp_path / "curriculum")
     course = init_course(tmp_path / "course", source_root=root)
+    if config:
+        with (course / "nbgrader_config.py").open("a", encoding="utf-8") as fh:
+            fh.write("\n" + config)
     api = nbgrader_api(course)
     assert api.generate_assignment("quiz1")["success"]
     assert api.release_assignment("quiz1")["success"]
     return course
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A course with one quiz of every item type and a SQLite gradebook (see make_course)."""
+    return make_course(tmp_path)
 
 
 def require_service(name: str) -> None:

@@ -72,6 +72,20 @@ def mixed_items(prefix: str = "t") -> list[dict[str, Any]]:
             reflection(f"{prefix}-06")]
 
 
+# Answers to mixed_items() in every pattern a cohort shows: right, wrong, partial, blank and
+# malformed (for answer_notebook).
+PATTERNS = {
+    "right": {"t-01": '"B"', "t-02": '"d"', "t-03": '"A, C"', "t-04": '"C, A, D, B"',
+              "t-05": '"False"', "t-06": "I would say no kindly and offer another way."},
+    "wrong": {"t-01": '"A"', "t-02": '"B"', "t-03": '"B, D"', "t-04": '"B, D, A, C"',
+              "t-05": '"True"'},
+    "partial": {"t-01": '"B"', "t-03": '"A, B, C"', "t-04": '"A, D, B, C"', "t-05": "False"},
+    "blank": {},
+    "malformed": {"t-01": '"Z"', "t-02": "D", "t-03": '"A, A"', "t-04": '"C, A"', "t-05": '"maybe"',
+                  "t-06": "YOUR ANSWER HERE"},
+}
+
+
 def bank(quiz: str = "quiz1", items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"quiz": quiz, "title": f"Test quiz {quiz}", "module": "06-boundaries",
             "intro": "A short test quiz.", "items": items if items is not None else mixed_items()}

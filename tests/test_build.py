@@ -32,7 +32,8 @@ def test_each_item_grade_cell_is_named_by_its_id(tmp_path):
 
 
 def test_content_note_points_to_988(tmp_path):
-    item = factory.single("x-01", scenario="Sam says he has overdosed twice this year.", content_note=True)
+    item = factory.single("x-01", scenario="Sam says he has overdosed twice this year.",
+                          content_note=True)
     factory.write_bank(tmp_path, factory.bank(items=[item]))
     header = build_notebook(load_banks(tmp_path)[0]).cells[0].source
     assert "988" in header and "Content note" in header
@@ -44,6 +45,8 @@ def test_committed_source_is_in_sync_with_assignments(tmp_path):
     for path in built:
         committed = REPO / "source" / path.relative_to(tmp_path)
         assert committed.exists(), f"{committed} is missing: run 'peercert build'"
-        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: run 'peercert build'"
-    stale = {p.parent.name for p in (REPO / "source").glob("*/*.ipynb")} - {p.parent.name for p in built}
+        stale_msg = f"{committed} is stale: run 'peercert build'"
+        assert committed.read_bytes() == path.read_bytes(), stale_msg
+    committed_quizzes = {p.parent.name for p in (REPO / "source").glob("*/*.ipynb")}
+    stale = committed_quizzes - {p.parent.name for p in built}
     assert not stale, f"source/ has quizzes with no bank: {stale}"

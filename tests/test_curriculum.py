@@ -87,5 +87,6 @@ def test_practice_exam_shape():
     domains = Counter(i.tags.domain for i in exam.items)
     assert domains == {"advocacy": 16, "mentoring-education": 16, "recovery-wellness": 17,
                        "ethical-responsibility": 26}
-    others = {i.id for b in load_banks(REPO / "assignments") if b.quiz != "practice-exam" for i in b.items}
+    others = {i.id for b in load_banks(REPO / "assignments") if b.quiz != "practice-exam"
+              for i in b.items}
     assert not others & {i.id for i in exam.items}

@@ -38,7 +38,8 @@ def _by_trainee(report):
 
 def test_broken_notebooks_fail_with_reasons_and_others_are_graded(course):
     _good(course)
-    folder = factory.submit(course, "quiz1", "truncated", factory.answer_notebook(_release(course), RIGHT))
+    nb = factory.answer_notebook(_release(course), RIGHT)
+    folder = factory.submit(course, "quiz1", "truncated", nb)
     text = (folder / "quiz1.ipynb").read_text()
     (folder / "quiz1.ipynb").write_text(text[: len(text) // 2])
     folder = factory.submit(course, "quiz1", "missing", nbformat.v4.new_notebook())
@@ -49,7 +50,8 @@ def test_broken_notebooks_fail_with_reasons_and_others_are_graded(course):
     res = _by_trainee(report)
     assert res["good"].status == "graded" and res["good"].score == 7.0
     assert res["truncated"].status == "failed"
-    assert "quiz1.ipynb: not a valid notebook (truncated or not JSON)" in res["truncated"].reasons[0]
+    reason = res["truncated"].reasons[0]
+    assert "quiz1.ipynb: not a valid notebook (truncated or not JSON)" in reason
     assert res["missing"].status == "failed" and "notebook is missing" in res["missing"].reasons[0]
     assert _digest(course) == before
     assert load_status(course, "quiz1")["truncated"]["score"] is None  # never a plain 0
@@ -83,7 +85,8 @@ def test_deleted_duplicated_and_edited_cells(course):
     assert "grade cell t-02 was deleted; restored from the source" in text
     assert "grade cell t-03 was edited; restored from the source" in text
     assert "duplicates grade cell t-04" in text and res.status == "needs review"
-    assert res.items["t-02"].score == 1.0  # scored from the answer, as nbgrader's restored cell would
+    # scored from the answer, as nbgrader's restored cell would
+    assert res.items["t-02"].score == 1.0
     assert res.items["t-03"].score == 2.0
 
 

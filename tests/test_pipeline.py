@@ -19,17 +19,7 @@ from peercert.grade import grade_quiz
 pytestmark = pytest.mark.nbgrader
 BIN = Path(sys.executable).parent
 
-# Every item type with right, wrong, partial, blank and malformed answers.
-PATTERNS = {
-    "right": {"t-01": '"B"', "t-02": '"d"', "t-03": '"A, C"', "t-04": '"C, A, D, B"',
-              "t-05": '"False"', "t-06": "I would say no kindly and offer another way."},
-    "wrong": {"t-01": '"A"', "t-02": '"B"', "t-03": '"B, D"', "t-04": '"B, D, A, C"',
-              "t-05": '"True"'},
-    "partial": {"t-01": '"B"', "t-03": '"A, B, C"', "t-04": '"A, D, B, C"', "t-05": "False"},
-    "blank": {},
-    "malformed": {"t-01": '"Z"', "t-02": "D", "t-03": '"A, A"', "t-04": '"C, A"', "t-05": '"maybe"',
-                  "t-06": "YOUR ANSWER HERE"},
-}
+PATTERNS = factory.PATTERNS
 
 
 def _scores(course: Path) -> dict[tuple[str, str], tuple[float | None, bool]]:

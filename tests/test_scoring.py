@@ -54,7 +54,8 @@ def test_fraction_rejects_unknown_types():
 
 
 def test_check_prints_reasoning_and_returns_score(capsys):
-    spec = dict(MULTI, rationale={"key": "A and C keep the focus.", "distractors": {"B": "No.", "D": "Nope."}})
+    spec = dict(MULTI, rationale={"key": "A and C keep the focus.",
+                                  "distractors": {"B": "No.", "D": "Nope."}})
     assert check("A, B", spec) == 0.0
     out = capsys.readouterr().out
     assert "Your answer: A, B" in out and "Best answer: A, C" in out

@@ -20,7 +20,8 @@ ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 LETTERS = "ABCDEFGH"
 # Words that make a scenario need a content note pointing to the 988 Lifeline.
 SENSITIVE_WORDS = re.compile(
-    r"\b(suicid\w*|self-harm\w*|kill (?:my|him|her|them)sel\w*|overdos\w*|end (?:my|his|her|their) life)\b",
+    r"\b(suicid\w*|self-harm\w*|kill (?:my|him|her|them)sel\w*|overdos\w*"
+    r"|end (?:my|his|her|their) life)\b",
     re.IGNORECASE,
 )
 
@@ -85,7 +86,8 @@ class _Choice(_Item):
             raise ValueError(f"rationale.distractors is missing an explanation for {missing}")
         extra = sorted(set(self.rationale.distractors) - set(need))
         if extra:
-            raise ValueError(f"rationale.distractors explains options that are not distractors: {extra}")
+            raise ValueError(
+                f"rationale.distractors explains options that are not distractors: {extra}")
 
 
 class SingleItem(_Choice):
@@ -143,7 +145,8 @@ class TrueFalseItem(_Item):
 class ReflectionItem(_Item):
     type: Literal["reflection"]
     rubric: list[RubricLevel] = Field(min_length=2)
-    guidance: str = Field(default="", description="notes for graders; stays in the bank, never shown to trainees")
+    guidance: str = Field(
+        default="", description="notes for graders; stays in the bank, never shown to trainees")
 
     @model_validator(mode="after")
     def _check_rubric(self) -> ReflectionItem:
@@ -230,7 +233,8 @@ def load_bank(path: Path) -> Bank:
     except ValidationError as exc:
         raise BankError(_format_errors(path, raw, exc)) from exc
     if bank.quiz != path.stem:
-        raise BankError([f"{path}: field quiz: {bank.quiz!r} must match the file name {path.stem!r}"])
+        raise BankError(
+            [f"{path}: field quiz: {bank.quiz!r} must match the file name {path.stem!r}"])
     return bank
 
 
@@ -251,7 +255,8 @@ def load_banks(directory: Path) -> list[Bank]:
         for item in bank.items:
             if item.id in owner:
                 problems.append(
-                    f"{path}: item {item.id}: field id: duplicate id, already used in {owner[item.id]}"
+                    f"{path}: item {item.id}: field id: duplicate id, "
+                    f"already used in {owner[item.id]}"
                 )
             owner.setdefault(item.id, path)
         banks.append(bank)

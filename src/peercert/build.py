@@ -37,7 +37,8 @@ HOW_TO = """\
 **How to answer**
 
 - Under each question there is a grey box with a line like `answer_1 = ""`.
-- Click in the box and type your answer **between the two quote marks**, for example `answer_1 = "B"`.
+- Click in the box and type your answer **between the two quote marks**,
+  for example `answer_1 = "B"`.
 - The line above the box (starting with `#`) tells you what to type. You do not need to know
   any programming.
 - Written reflections go in the box that says *YOUR ANSWER HERE*: double-click it and write.
@@ -48,7 +49,8 @@ HOW_TO = """\
 ANSWER_HINTS = {
     "single": 'Type ONE letter between the quotes, for example "B".',
     "multiple": 'Type EVERY letter that applies, with commas, for example "A, C".',
-    "ordering": 'Type ALL the letters in the order you would take the steps, for example "C, A, D, B".',
+    "ordering": ('Type ALL the letters in the order you would take the steps, '
+                 'for example "C, A, D, B".'),
     "truefalse": 'Type True or False between the quotes, for example "True".',
 }
 
@@ -87,8 +89,8 @@ def _question_md(n: int, item: Item) -> str:
         "reflection": "Write your answer in your own words (a few sentences). "
         "An instructor will read and score it using the guide below.",
     }[item.type]
-    lines = [f"### Question {n} ({pts})", "", item.scenario.strip(), "", f"**{item.prompt.strip()}**",
-             "", f"*{kind}*"]
+    lines = [f"### Question {n} ({pts})", "", item.scenario.strip(), "",
+             f"**{item.prompt.strip()}**", "", f"*{kind}*"]
     if isinstance(item, (SingleItem, MultipleItem, OrderingItem)):
         lines += ["", _options_md(item)]
     if isinstance(item, ReflectionItem):
@@ -166,7 +168,8 @@ def build_notebook(bank: Bank) -> nbformat.NotebookNode:
         else:
             cells += [_answer_cell(n, item), _test_cell(n, item)]
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["peercert"] = {
         "version": FORMAT_VERSION, "quiz": bank.quiz, "title": bank.title, "module": bank.module,

@@ -9,10 +9,10 @@ batches run in one process instead of one command per trainee.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from peercert.build import build_course
@@ -40,7 +40,8 @@ def init_course(dest: Path, course_id: str = "peercert", source_root: Path | Non
     root = source_root or curriculum_root()
     dest = dest.resolve()
     if (dest / CONFIG_NAME).exists() and not force:
-        raise FileExistsError(f"{dest} already holds a course ({CONFIG_NAME}); use force to refresh it")
+        raise FileExistsError(
+            f"{dest} already holds a course ({CONFIG_NAME}); use force to refresh it")
     dest.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
         if (root / part).is_dir():

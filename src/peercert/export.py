@@ -29,12 +29,14 @@ def _rows(gradebook: Any, course: Path) -> tuple[list[dict[str, Any]], list[dict
                 "status": st.get("status", "graded"), "score": sub.score,
                 "max_score": sub.max_score,
                 "percent": round(100 * sub.score / sub.max_score, 1) if sub.max_score else "",
-                "needs_manual_grade": sub.needs_manual_grade, "reason": "; ".join(st.get("reasons", [])),
+                "needs_manual_grade": sub.needs_manual_grade,
+                "reason": "; ".join(st.get("reasons", [])),
             })
             for nb in sub.notebooks:
                 for g in sorted(nb.grades, key=lambda g: g.name):
-                    items.append({"trainee": sub.student.id, "quiz": assignment.name, "item": g.name,
-                                  "score": "" if g.score is None else g.score, "max_score": g.max_score,
+                    items.append({"trainee": sub.student.id, "quiz": assignment.name,
+                                  "item": g.name, "score": "" if g.score is None else g.score,
+                                  "max_score": g.max_score,
                                   "needs_manual_grade": g.needs_manual_grade})
         graded = {s.student.id for s in assignment.submissions}
         for trainee, st in sorted(status.items()):

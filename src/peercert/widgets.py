@@ -75,7 +75,8 @@ class SelfCheck(w.VBox):
         verdict = "That's right." if right else "Not quite. Read why, then try again."
         color = _GOOD if right else _BAD
         notes = "".join(
-            f"<li><b>{k}</b>: {html.escape(self.feedback_text.get(k, ''))}</li>" for k in sorted(chosen)
+            f"<li><b>{k}</b>: {html.escape(self.feedback_text.get(k, ''))}</li>"
+            for k in sorted(chosen)
         )
         self.result.value = f'<p style="color:{color}"><b>{verdict}</b></p><ul>{notes}</ul>'
         return right

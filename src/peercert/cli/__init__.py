@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-from peercert.cli.app import app
 from peercert.cli import analyze, course, grade, readiness  # noqa: F401  (registers commands)
+from peercert.cli.app import app
 
 __all__ = ["app", "main"]
 

@@ -8,7 +8,8 @@ import typer
 
 from peercert.cli.app import app
 
-COURSE = typer.Option(Path("."), "--course", help="The course directory (holds nbgrader_config.py).")
+COURSE = typer.Option(Path("."), "--course",
+                      help="The course directory (holds nbgrader_config.py).")
 
 
 def _fail(message: str) -> None:
@@ -91,7 +92,10 @@ def release(
 
 
 @app.command()
-def export(course: Path = COURSE, out: Path = typer.Option(None, help="Default: <course>/reports.")) -> None:
+def export(
+    course: Path = COURSE,
+    out: Path = typer.Option(None, help="Default: <course>/reports."),
+) -> None:
     """Write grades.csv (totals with status) and grades-items.csv (trainee x item)."""
     from peercert.export import export_grades
 
@@ -101,7 +105,8 @@ def export(course: Path = COURSE, out: Path = typer.Option(None, help="Default: 
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo course and reports go."),
+    out: Path = typer.Option(Path("demo-out"), "--out",
+                             help="Where the demo course and reports go."),
     trainees: int = typer.Option(30, min=1, max=5000, help="Cohort size to simulate."),
     seed: int = typer.Option(0, help="Random seed for the simulated cohort."),
     workers: int = typer.Option(2, min=1, help="Grading processes."),

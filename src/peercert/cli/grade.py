@@ -22,8 +22,14 @@ def grade(
 ) -> None:
     """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
     from peercert.grade import NotReleased, grade_quiz
@@ -43,7 +49,8 @@ def grade(
             return
     if execute_unsafe:
         regraded = run_unsafe(course, report)
-        console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): {', '.join(regraded)}")
+        console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): "
+                      f"{', '.join(regraded)}")
     table = Table(title=f"{quiz}: {len(report.results)} submissions")
     for col in ("trainee", "status", "score", "reason"):
         table.add_column(col)
