@@ -33,6 +33,12 @@ def test_demo_runs_the_whole_course(tmp_path):
     assert len(rows) == 4 * len(quizzes)
     assert (tmp_path / "reports" / "grades-items.csv").exists()
     assert any((result.course / "feedback").rglob("*.html"))
+    for quiz in quizzes:  # the instructor's item analysis, one folder per quiz
+        analysis = tmp_path / "reports" / "analysis" / quiz
+        items = list(csv.DictReader((analysis / "item-analysis.csv").open()))
+        assert len(items) == len(next(b for b in load_banks(result.course / "assignments")
+                                      if b.quiz == quiz).items)
+        assert (analysis / "report.html") in result.files
     nbgrader = Path(sys.executable).parent / "nbgrader"
     out = subprocess.run([str(nbgrader), "export"], cwd=result.course, capture_output=True,
                          text=True, timeout=300)

@@ -2,8 +2,8 @@
 
 Creates a course from the shipped curriculum, generates and releases every quiz through
 nbgrader, simulates a cohort's submissions, grades them with ``peercert grade``, generates
-nbgrader feedback, exports grades, and (when the readiness stage is present) writes the
-state-program readiness reports for the IC&RC Peer Recovery profile.
+nbgrader feedback, exports grades, writes the instructor's item analysis for every quiz, and
+writes the state-program readiness reports for the IC&RC Peer Recovery profile.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
     from nbgrader.api import Gradebook
 
     from peercert import simulate
+    from peercert.analyze import run_analyze
     from peercert.course import load_settings
     from peercert.export import export_grades
     from peercert.grade import grade_quiz
@@ -91,16 +92,17 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
         tick("feedback", 1)
     say(f"Generated feedback in {course / 'feedback'}")
     result.files += list(export_grades(course, result.reports))
+    analysis = run_analyze(course, None, result.reports / "analysis")
+    result.files += [files[-1] for files in analysis.files.values()]
+    say(f"Wrote item analysis for {len(analysis.files)} quizzes in {result.reports / 'analysis'}")
     result.files += _readiness(course, result.reports, seed)
     return result
 
 
 def _readiness(course: Path, reports: Path, seed: int) -> list[Path]:
-    """State-program view for IC&RC Peer Recovery, when the readiness stage is installed."""
-    try:
-        from peercert.readiness import run_readiness, simulate_evidence
-    except ImportError:
-        return []
+    """State-program view for IC&RC Peer Recovery, from simulated hour logs."""
+    from peercert.readiness import run_readiness, simulate_evidence
+
     evidence = simulate_evidence(course, reports / "evidence.csv", seed=seed)
     res = run_readiness("icrc-pr", [course], [evidence], reports / "readiness")
-    return [evidence, *getattr(res, "main_files", [])]
+    return [evidence, *res.main_files]
