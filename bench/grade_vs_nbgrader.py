@@ -4,7 +4,7 @@
 
 Both run in-process through nbgrader's Python API (so nbgrader's 4.7 s command start-up is
 not even counted against it). Prints wall times, per-submission times, the ratio, and whether
-every per-cell score is identical.
+every per-cell score, comment, timestamp and late penalty is identical.
 """
 
 from __future__ import annotations
@@ -23,12 +23,19 @@ from peercert.course import load_settings, nbgrader_api
 from peercert.grade import grade_quiz
 
 
-def scores(course: Path) -> dict[tuple[str, str], float | None]:
+def scores(course: Path) -> dict[tuple[str, str], tuple]:
+    """Every grade and comment row autograde fills in, by trainee and cell."""
     s = load_settings(course)
     with Gradebook(s.db_url, s.course_id) as gb:
-        return {(sub.student.id, g.name): g.auto_score
-                for sub in gb.find_assignment("bench").submissions
-                for g in sub.notebooks[0].grades}
+        rows = {}
+        for sub in gb.find_assignment("bench").submissions:
+            nb = sub.notebooks[0]
+            rows[(sub.student.id, "late")] = (sub.timestamp, nb.late_submission_penalty)
+            rows.update({(sub.student.id, g.name): (g.auto_score, g.needs_manual_grade)
+                         for g in nb.grades})
+            rows.update({(sub.student.id, f"{c.name}:comment"): (c.auto_comment,)
+                         for c in nb.comments})
+        return rows
 
 
 def main() -> None:

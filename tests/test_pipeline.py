@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import factory
+import nbformat
 import pytest
 import yaml
+from nbformat.warnings import DuplicateCellId
 from nbgrader.api import Gradebook
 
 from peercert.course import load_settings, nbgrader_api
@@ -38,10 +42,9 @@ def _state(course: Path) -> dict[str, dict]:
     s = load_settings(course)
     with Gradebook(s.db_url, s.course_id) as gb:
         state = {}
-        for student in PATTERNS:
-            sub = gb.find_submission("quiz1", student)
+        for sub in gb.find_assignment("quiz1").submissions:
             nb = sub.notebooks[0]
-            state[student] = {
+            state[sub.student.id] = {
                 "timestamp": sub.timestamp, "late": nb.late_submission_penalty,
                 "score": sub.score, "rows": (len(nb.grades), len(nb.comments)),
                 "grades": {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
@@ -85,6 +88,44 @@ def test_peercert_grade_matches_stock_autograde(course, tmp_path):
     assert _state(course)["blank"]["comments"] == {"t-06": "No response."}
     assert _scores(course)[("partial", "t-03")] == (1.0, False)  # partial credit in the gradebook
     assert _scores(course)[("right", "t-06")] == (None, True)  # reflection waits for a grader
+
+
+def restructured(release: Path) -> nbformat.NotebookNode:
+    """A trainee who deleted an answer cell and moved a grade cell above its answer.
+
+    (A copied grade cell is left out: stock nbgrader 0.9.6 autograde fails on one, with a
+    KeyError in OverwriteCells.add_missing_task_cells, jupyter/nbgrader#1083; peercert keeps
+    the last copy as DeduplicateIds intends, see test_grade_bad_input.)
+    """
+    nb = factory.answer_notebook(release, PATTERNS["right"])
+    nb.cells = [c for c in nb.cells if c.metadata.get("peercert", {}).get("item") != "t-01"
+                or c.metadata.get("nbgrader", {}).get("grade")]
+    grade = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "t-04")
+    nb.cells.remove(grade)
+    nb.cells.insert(0, grade)
+    return nb
+
+
+def test_restructured_notebook_matches_stock_autograde(course, tmp_path):
+    nb = restructured(course / "release/quiz1/quiz1.ipynb")
+    folder = factory.submit(course, "quiz1", "mover", nb)
+    raw = json.loads((folder / "quiz1.ipynb").read_text())
+    raw["cells"][2]["id"] = raw["cells"][1]["id"]  # nbformat.write would repair this
+    (folder / "quiz1.ipynb").write_text(json.dumps(raw))
+    _submit_patterns(course)
+    stock = tmp_path / "stock"
+    shutil.copytree(course, stock)
+    with warnings.catch_warnings():  # stock nbformat repairs the ids, with a warning
+        warnings.simplefilter("ignore", DuplicateCellId)
+        assert nbgrader_api(stock).autograde("quiz1", "*")["success"]
+    report = grade_quiz(course, "quiz1")
+    assert _state(course) == _state(stock)
+    grades = _state(course)["mover"]["grades"]
+    assert grades["t-01"] == (0.0, None, False) and grades["t-04"] == (0.0, None, False)
+    assert grades["t-03"] == (2.0, None, False)
+    [mover] = [r for r in report.results if r.trainee == "mover"]
+    assert "answer cell for t-01 was deleted; the item scores 0" in mover.reasons
+    nbformat.validate(nbformat.read(course / "autograded/mover/quiz1/quiz1.ipynb", as_version=4))
 
 
 def test_late_penalties_and_manual_scores_match_stock_autograde(course, tmp_path):
@@ -156,8 +197,6 @@ def test_filesystem_exchange_fetch_submit_collect(course, tmp_path):
 
     run(["fetch_assignment", "quiz1"], home)
     fetched = home / "quiz1" / "quiz1.ipynb"
-    import nbformat
-
     nbformat.write(factory.answer_notebook(fetched, PATTERNS["right"]), fetched)
     run(["submit", "quiz1"], home)
     res = nbgrader_api(course).collect("quiz1")

@@ -184,41 +184,52 @@ def _reflection(cell: dict[str, Any], item_id: str, trusted: TrustedQuiz) -> Ite
     return ItemResult(item_id, 0.0 if blank else None, item.points, blank=blank)
 
 
+def _dedupe(cells: list[dict[str, Any]], result: SubmissionResult) -> None:
+    """As nbgrader's ``DeduplicateIds``: the last cell with a grade id keeps it, earlier copies
+    lose their nbgrader metadata. Repeated Jupyter cell ids are made unique."""
+    last = {_grade_id(c): i for i, c in enumerate(cells)}
+    ids: set[str] = set()
+    for index, cell in enumerate(cells):
+        gid = _grade_id(cell)
+        if gid is not None and last[gid] != index:
+            result.review(f"{_label(cell, index)} duplicates grade cell {gid}")
+            cell["metadata"].pop("nbgrader", None)
+        cid = cell.get("id")
+        if isinstance(cid, str):
+            cell["id"] = f"{cid[:50]}-dup{index}" if cid in ids else cid
+            ids.add(cell["id"])
+
+
 def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) -> None:
     env: dict[str, Any] = {}
-    seen: set[str] = set()
+    answered: set[str] = set()
+    _dedupe(nb["cells"], result)
     for index, cell in enumerate(nb["cells"]):
         cell["source"] = _source(cell)
         gid = _grade_id(cell)
-        kind = cell.get("cell_type")
-        if gid in trusted.items and gid not in seen:
-            seen.add(gid)
-            if gid in trusted.locked_sources:
-                if cell["source"].strip() != released_source(trusted.locked_sources[gid]).strip():
-                    result.reasons.append(f"grade cell {gid} was edited; restored from the source")
-                cell["source"] = trusted.locked_sources[gid]
-            if trusted.items[gid].kind == "manual":
-                result.items[gid] = _reflection(cell, gid, trusted)
-            else:
-                result.items[gid], text = _score_item(gid, trusted, env)
-                cell["outputs"] = _outputs(text, result.items[gid].score or 0.0)
-            continue
-        if gid in seen:
-            result.review(f"{_label(cell, index)} duplicates grade cell {gid}")
-            cell.setdefault("metadata", {}).pop("nbgrader", None)
-        elif gid in trusted.locked_sources:
+        if gid in trusted.locked_sources:
+            released = released_source(trusted.locked_sources[gid]).strip()
+            if gid in trusted.items and cell["source"].strip() != released:
+                result.reasons.append(f"grade cell {gid} was edited; restored from the source")
             cell["source"] = trusted.locked_sources[gid]
-        if kind == "code":
+        if gid in trusted.items and trusted.items[gid].kind == "manual":
+            result.items[gid] = _reflection(cell, gid, trusted)
+        elif gid in trusted.items:
+            result.items[gid], text = _score_item(gid, trusted, env)
+            cell["outputs"] = _outputs(text, result.items[gid].score or 0.0)
+        elif cell.get("cell_type") == "code":
+            answered.add(cell.get("metadata", {}).get("peercert", {}).get("item"))
             cell["outputs"] = []
-            reason = bind_literals(_source(cell), env)
+            reason = bind_literals(cell["source"], env)
             if reason:
                 result.review(f"{_label(cell, index)} {reason}; not run, its answer scores 0")
-    for gid in trusted.items.keys() - seen:
-        result.reasons.append(f"grade cell {gid} was deleted; restored from the source")
-        if trusted.items[gid].kind == "manual":
-            result.items[gid] = ItemResult(gid, 0.0, trusted.items[gid].points, blank=True)
-        else:
-            result.items[gid], _ = _score_item(gid, trusted, env)
+    for gid, item in trusted.items.items():
+        if gid not in result.items:
+            result.reasons.append(f"grade cell {gid} was deleted; restored from the source")
+            result.items[gid] = (ItemResult(gid, 0.0, item.points, blank=True)
+                                 if item.kind == "manual" else _score_item(gid, trusted, env)[0])
+        if item.kind == "auto" and gid not in answered:
+            result.reasons.append(f"answer cell for {gid} was deleted; the item scores 0")
 
 
 def grade_submission(path: Path, trainee: str, trusted: TrustedQuiz) -> SubmissionResult:
