@@ -103,7 +103,8 @@ class GradebookWriter:
             self.known.update(fresh)
 
     def _existing(self, trainees: list[str]) -> dict[str, Existing]:
-        from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
+        """Earlier submissions of these trainees, with the ids of their rows."""
+        from nbgrader.api import SubmittedAssignment, SubmittedNotebook
 
         sa, sn = SubmittedAssignment.__table__, SubmittedNotebook.__table__
         query = (sa.select().with_only_columns(sa.c.id, sa.c.student_id, sa.c.extension)
@@ -113,26 +114,33 @@ class GradebookWriter:
             return {}
         by_id = {e.id: e for e in found.values()}
         names = {nb.id: nb.name for nb in self.notebooks}
-        owner: dict[str, Existing] = {}
+        owners: dict[str, tuple[Existing, str]] = {}
         # Each filter leads with the first column of nbgrader's unique index on that table.
         query = sn.select().with_only_columns(sn.c.id, sn.c.assignment_id, sn.c.notebook_id).where(
             sn.c.notebook_id.in_(list(names)), sn.c.assignment_id.in_(list(by_id)))
         for nid, sid, notebook in self.db.execute(query):
-            by_id[sid].notebooks[names.get(notebook, notebook)] = nid
-            owner[nid] = by_id[sid]
-        rev = {nid: name for e in found.values() for name, nid in e.notebooks.items()}
+            by_id[sid].notebooks[names[notebook]] = nid
+            owners[nid] = (by_id[sid], names[notebook])
+        self._cells(owners)
+        return found
+
+    def _cells(self, owners: dict[str, tuple[Existing, str]]) -> None:
+        """Fill in the grade and comment row ids of earlier submissions' notebooks."""
+        from nbgrader.api import Comment, Grade
+
         g, c = Grade.__table__, Comment.__table__
         grade_cells = [i for nb in self.notebooks for i in nb.grade_cells.values()]
         comment_cells = [i for nb in self.notebooks for i in nb.comment_cells.values()]
         for gid, nid, cell, manual in self.db.execute(
                 g.select().with_only_columns(g.c.id, g.c.notebook_id, g.c.cell_id, g.c.manual_score)
-                .where(g.c.cell_id.in_(grade_cells), g.c.notebook_id.in_(list(owner)))):
-            owner[nid].grades[(rev[nid], self.cell_names.get(cell, cell))] = (gid, manual)
+                .where(g.c.cell_id.in_(grade_cells), g.c.notebook_id.in_(list(owners)))):
+            old, notebook = owners[nid]
+            old.grades[(notebook, self.cell_names[cell])] = (gid, manual)
         for cid, nid, cell in self.db.execute(
                 c.select().with_only_columns(c.c.id, c.c.notebook_id, c.c.cell_id)
-                .where(c.c.cell_id.in_(comment_cells), c.c.notebook_id.in_(list(owner)))):
-            owner[nid].comments[(rev[nid], self.cell_names.get(cell, cell))] = cid
-        return found
+                .where(c.c.cell_id.in_(comment_cells), c.c.notebook_id.in_(list(owners)))):
+            old, notebook = owners[nid]
+            old.comments[(notebook, self.cell_names[cell])] = cid
 
     def _insert(self, new: list[SubmissionResult], stamps: Stamps) -> dict[str, str]:
         """The rows ``add_submission`` creates, filled in. Returns the quiz notebooks' row ids."""
