@@ -51,6 +51,12 @@ def test_module_structure(path):
     assert code.count("SelfCheck(") >= 3, "at least three self-checks"
     assert "Reflection(" in code, "at least one reflection"
     assert nb.cells[-1].source.lstrip().startswith("## Sources")
+    howto = nb.cells[1].source
+    assert howto.startswith("### How to use this module") and "Run All Cells" in howto
+    widgets = [c for c in nb.cells if c.cell_type == "code"
+               and ("SelfCheck(" in c.source or "Reflection(" in c.source)]
+    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in widgets), \
+        "trainees see the self-checks, not their code"
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "clear outputs"
 
 
