@@ -98,8 +98,8 @@ def test_expired_continuing_education_does_not_count() -> None:
     r = evaluate(load_profile("tx-renewal"), evidence(["dee", "eve"], rows), AS_OF)
     total = row(r, "dee", "ce-total")
     assert total["status"] == "not_met"
-    assert total["detail"] == ("5 of 20 h in the last 24 months, 15 h to go "
-                               "(20 h are older and do not count)")
+    assert total["detail"] == ("no certification date on file; counting the last 24 months: "
+                               "5 of 20 h, 15 h to go (20 h are older and do not count)")
     assert row(r, "dee", "ce-ethics")["status"] == "not_met"  # only expired ethics hours
     assert list(r.trainees["ready"]) == [False, True]
 

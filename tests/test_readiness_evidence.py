@@ -68,7 +68,7 @@ CASES = [
     ("t1,training,2026-03-02,30,advocacy,", "more than 24 hours in one day is impossible"),
     ("t1,training,2026-03-02,four,advocacy,", "hours 'four' is not a number"),
     ("t1,supervision,2026-03-02,,advocacy,", "hours is empty"),
-    ("t1,exam,2026-03-02,2,state,pass", "hours must be empty on exam and attestation rows"),
+    ("t1,exam,2026-03-02,2,state,pass", "hours must be empty on exam, attestation and"),
     ("t1,training,2026-02-30,4,advocacy,", "date '2026-02-30' is not a real date"),
     ("t1,training,03/02/2026,4,advocacy,", "date '03/02/2026' is not a real date"),
     ("t1,training,,4,advocacy,", "date '' is not a real date"),

@@ -8,6 +8,12 @@ with numpy, so a state's 10,000 trainees take well under a second.
 - **not met**: some evidence counts toward it but falls short, or has expired
   ("12 of 16 h, 4 h to go"; "competency C8 at 55%, needs 70%").
 - **no evidence**: nothing on file that could count toward it.
+
+Hours with ``window = "cycle"`` count over each person's certification cycle: from their
+latest ``certified`` date to that date plus ``cycle_months`` (``[start, due)``). Once the
+as-of date reaches the due date the cycle has ended: the requirement is met only if the
+hours were reached inside the cycle. Without a ``certified`` row, the last ``cycle_months``
+before the as-of date count instead, and the detail says so.
 """
 
 from __future__ import annotations
@@ -101,16 +107,20 @@ class Outcome:
     value: np.ndarray
     day: np.ndarray  # datetime64[D] of the latest evidence that counted, NaT if none
     detail: list[str]
+    cycle_start: np.ndarray | None = None  # datetime64[D]; None: not counted over a cycle
+    due: np.ndarray | None = None  # datetime64[D], the day after the cycle's last day
 
 
 class _Context:
-    def __init__(self, evidence: Evidence, as_of: date):
+    def __init__(self, evidence: Evidence, as_of: date, certified_topics: tuple[str, ...] = ("",)):
         self.ids = evidence.roster["trainee_id"].to_numpy(dtype=object)
         self.n = len(self.ids)
         self.as_of = as_of
+        self.certified_topics = certified_topics
         self._index = pd.Index(self.ids)
         self._kinds = self._split(evidence.records)
         self._scores = self._score_table(evidence.scores)
+        self._certified: np.ndarray | None = None
 
     def _split(self, records: pd.DataFrame) -> dict[str, _Rows]:
         t = self._index.get_indexer(records["trainee_id"])
@@ -142,6 +152,16 @@ class _Context:
             return _NO_DAY
         return int(np.datetime64(months_before(self.as_of, months), "D").astype(np.int64))
 
+    def certified(self) -> np.ndarray:
+        """Each trainee's latest certification day (int64 days) up to the as-of date."""
+        if self._certified is None:
+            rows = self.rows("certified", list(self.certified_topics))
+            rows = rows.take(rows.day <= _day_number(self.as_of))
+            out = np.full(self.n, _NO_DAY, dtype=np.int64)
+            np.maximum.at(out, rows.t, rows.day)
+            self._certified = out
+        return self._certified
+
     def count(self, t: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(t, weights=weights, minlength=self.n).astype(float)
 
@@ -166,6 +186,18 @@ class _Context:
         return earned, possible
 
 
+def _day_number(day: date) -> int:
+    return int(np.datetime64(day, "D").astype(np.int64))
+
+
+def _months_after_days(days: np.ndarray, months: int) -> np.ndarray:
+    """``months_after`` for an array of int64 days (computed once per distinct day)."""
+    unique, inverse = np.unique(days, return_inverse=True)
+    shifted = [_day_number(months_after(d.astype(object), months))
+               for d in unique.astype("datetime64[D]")]
+    return np.asarray(shifted, dtype=np.int64)[inverse]
+
+
 def _to_dates(days: np.ndarray) -> np.ndarray:
     out = days.astype("datetime64[D]")
     out[days == _NO_DAY] = np.datetime64("NaT")
@@ -178,27 +210,77 @@ def _status(met: np.ndarray, has: np.ndarray) -> np.ndarray:
 
 def _hours(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any hours requirement)
     rows = ctx.rows(HOURS_RECORD[req.kind], req.topics)
+    if req.window == "cycle":
+        return _cycle_hours(req, ctx, rows)
     inside = rows.day >= ctx.cutoff(req.within_months)
     value = ctx.count(rows.t[inside], rows.hours[inside])
     older = ctx.count(rows.t[~inside], rows.hours[~inside])
     has = ctx.count(rows.t) > 0
     met = value >= req.threshold - _EPS
-    thr = req.threshold
     span = f" in the last {req.within_months} months" if req.within_months else ""
 
     def detail(v: float, old: float, ok: bool, some: bool) -> str:
-        if not some:
-            return f"no hours logged{span}"
-        text = f"{_num(v, thr)} of {thr:g} h{span}"
-        if not ok:
-            text += f", {_num_up(thr - v)} h to go"
-            if old > 0:
-                text += f" ({_num(old)} h are older and do not count)"
-        return text
+        return _hours_text(req.threshold, v, ok, some, span, [_older(old)] if not ok else [])
 
     details = list(map(detail, value.tolist(), older.tolist(), met.tolist(), has.tolist()))
     return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
                    details)
+
+
+def _older(hours: float) -> str:
+    return f"{_num(hours)} h are older and do not count" if hours > 0 else ""
+
+
+def _hours_text(thr: float, v: float, ok: bool, some: bool, span: str, notes: list[str],
+                to_go: str = "to go") -> str:
+    """'12 of 16 h{span}, 4 h to go (notes)', or 'no hours logged{span}'."""
+    if not some:
+        return f"no hours logged{span}"
+    text = f"{_num(v, thr)} of {thr:g} h{span}"
+    if not ok:
+        text += f", {_num_up(thr - v)} h {to_go}"
+    notes = [n for n in notes if n]
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _cycle_hours(req, ctx: _Context, rows: _Rows) -> Outcome:  # noqa: ANN001
+    """Hours in each trainee's certification cycle [start, due); rolling without a start."""
+    months = req.within_months  # = the profile's cycle_months (checked when loaded)
+    start = ctx.certified()
+    known = start != _NO_DAY
+    due = np.where(known, _months_after_days(np.where(known, start, 0), months), _NO_DAY)
+    lo = np.where(known, start, ctx.cutoff(months))
+    hi = np.where(known, due, np.iinfo(np.int64).max)
+    row_lo, row_hi = lo[rows.t], hi[rows.t]
+    inside = (rows.day >= row_lo) & (rows.day < row_hi)
+    before, after = rows.day < row_lo, rows.day >= row_hi
+    value = ctx.count(rows.t[inside], rows.hours[inside])
+    older = ctx.count(rows.t[before], rows.hours[before])
+    later = ctx.count(rows.t[after], rows.hours[after])
+    has = ctx.count(rows.t) > 0
+    met = value >= req.threshold - _EPS
+    as_of = _day_number(ctx.as_of)
+    left = np.where(known, due - as_of, 0)
+    starts, dues = _to_dates(start), _to_dates(due)
+
+    def detail(v: float, old: float, late: float, ok: bool, some: bool, days: int, first: str,
+               last: str) -> str:
+        if not first:
+            text = _hours_text(req.threshold, v, ok, some, "", [_older(old)] if not ok else [])
+            return f"no certification date on file; counting the last {months} months: {text}"
+        if days > 0:
+            text = _hours_text(req.threshold, v, ok, some, f" since {first}",
+                               [_older(old)] if not ok else [])
+            return f"{text}; renewal due {last}, in {days} day{'s' if days != 1 else ''}"
+        notes = [_older(old), f"{_num(late)} h after it do not count toward it" if late else ""]
+        text = _hours_text(req.threshold, v, ok, some, f" in the cycle from {first}",
+                           notes if not ok else [], to_go="short")
+        return f"{text}; renewal was due {last}: the cycle has ended"
+
+    details = list(map(detail, value.tolist(), older.tolist(), later.tolist(), met.tolist(),
+                       has.tolist(), left.tolist(), day_texts(starts), day_texts(dues)))
+    return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
+                   details, starts, dues)
 
 
 def _mastery_label(req: QuizMastery | PracticeExam) -> tuple[str, str, str]:
@@ -322,7 +404,26 @@ def _any_of(req: AnyOf, ctx: _Context) -> Outcome:
                                         for o, out in zip(req.options, outs, strict=True))
 
     return Outcome(_status(met, has), met.astype(float), np.where(met, days, np.datetime64("NaT")),
-                   [detail(i) for i in range(ctx.n)])
+                   [detail(i) for i in range(ctx.n)], *_first_cycle(outs))
+
+
+def _first_cycle(outs: list[Outcome]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The cycle of the first option counted over one (all options share the profile's)."""
+    for out in outs:
+        if out.cycle_start is not None:
+            return out.cycle_start, out.due
+    return None, None
+
+
+def _cycle_columns(outs: list[Outcome], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle start and due date per trainee and requirement, NaT where none applies."""
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    if not outs:
+        empty = np.empty((n, 0), dtype="datetime64[D]")
+        return empty, empty
+    start = np.stack([nat if o.cycle_start is None else o.cycle_start for o in outs], axis=1)
+    due = np.stack([nat if o.due is None else o.due for o in outs], axis=1)
+    return start, due
 
 
 _RULES: dict[str, Callable[..., Outcome]] = {
@@ -388,11 +489,12 @@ class Readiness:
 
 def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
     """Evaluate every requirement of ``profile`` for every trainee on ``evidence.roster``."""
-    ctx = _Context(evidence, as_of)
+    ctx = _Context(evidence, as_of, profile.certified_topics)
     reqs = profile.requirements
     outs = [_evaluate(req, ctx) for req in reqs]
     n, r = ctx.n, len(reqs)
     status = np.stack([o.status for o in outs], axis=1) if r else np.empty((n, 0), dtype=object)
+    cycle_start, due = _cycle_columns(outs, n)
     results = pd.DataFrame({
         "trainee_id": np.repeat(ctx.ids, r),
         "requirement_id": np.tile([q.id for q in reqs], n),
@@ -404,9 +506,14 @@ def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
         "unit": np.tile([q.unit for q in reqs], n),
         "detail": np.array([o.detail for o in outs], dtype=object).T.ravel(),
         "evidence_date": np.stack([o.day for o in outs], axis=1).ravel(),
+        "cycle_start": cycle_start.ravel(),
+        "renewal_due": due.ravel(),
     })
     trainees = evidence.roster.loc[:, ["trainee_id", "name", "site"]].reset_index(drop=True)
     for s in STATUSES:
         trainees[s] = (status == s).sum(axis=1)
     trainees.insert(3, "ready", trainees[MET] == r)
+    # one cycle per trainee: every cycle requirement shares the profile's cycle_months
+    trainees["cycle_start"] = np.fmax.reduce(cycle_start, axis=1, initial=np.datetime64("NaT"))
+    trainees["renewal_due"] = np.fmax.reduce(due, axis=1, initial=np.datetime64("NaT"))
     return Readiness(profile, as_of, trainees, results)

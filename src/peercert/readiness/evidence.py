@@ -4,11 +4,15 @@ Every evidence file has exactly these columns (any order)::
 
     trainee_id,kind,date,hours,topic,result
 
-one row per day of an activity, per exam attempt or per attestation. ``kind`` is one of
-training, supervised_work, supervision (these need ``hours``), exam (``topic`` = exam id,
-``result`` = pass or fail) and attestation (``topic`` = attestation id, ``result`` = yes,
-no or a number such as years in recovery). There is deliberately no free-text column: notes
-about a person's recovery do not belong in a file that travels to a certification program.
+one row per day of an activity, per exam attempt, per attestation or per certification.
+``kind`` is one of training, supervised_work, supervision (these need ``hours``), exam
+(``topic`` = exam id, ``result`` = pass or fail), attestation (``topic`` = attestation id,
+``result`` = yes, no or a number such as years in recovery) and certified (``date`` = the
+day the current certification or the last renewal took effect; ``topic`` empty or the
+credential or profile id, e.g. icrc-pr; ``hours`` and ``result`` empty). A renewal profile
+counts hours from the latest certified date on. There is deliberately no free-text column:
+notes about a person's recovery do not belong in a file that travels to a certification
+program.
 
 Every problem in every file is collected and reported as ``file:line: message``; if there
 is one, nothing is imported. Messages never echo the ``topic`` or ``result`` cells, in case
@@ -250,7 +254,7 @@ def _check_hours(c: _Checker) -> pd.Series:
     c.where(needs & (hours > MAX_DAY_HOURS), f"more than {MAX_DAY_HOURS:g} hours in one day "
                                              "is impossible (one row per day)")
     c.where(~needs & f["kind"].isin(RECORD_KINDS) & (f["hours"] != ""),
-            "hours must be empty on exam and attestation rows")
+            "hours must be empty on exam, attestation and certified rows")
     return hours.where(needs)
 
 
@@ -269,6 +273,8 @@ def _check_topic_result(c: _Checker) -> None:
     c.where(attest & ~ok_attest, "result must be yes, no or a number (like 2) on attestation rows")
     c.where(f["kind"].isin(HOUR_KINDS) & (f["result"] != ""),
             "result must be empty on training, supervised_work and supervision rows")
+    c.where((f["kind"] == "certified") & (f["result"] != ""),
+            "result must be empty on certified rows (the date is the certification date)")
 
 
 def _check_duplicates(c: _Checker) -> None:

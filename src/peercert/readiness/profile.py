@@ -48,6 +48,9 @@ class _Hours(_Requirement):
     threshold: float = Field(gt=0, le=100_000, description="hours needed")
     topics: list[Slug] = Field(default=[], description="count only rows with these topics")
     within_months: int | None = Field(default=None, ge=1, le=600)
+    window: Literal["months", "cycle"] = Field(
+        default="months", description="'months': the within_months before the as-of date; "
+        "'cycle': each person's certification cycle (default when the profile sets cycle_months)")
 
     @property
     def unit(self) -> str:
@@ -163,8 +166,45 @@ class Profile(_Strict):
     stage: Literal["initial", "renewal", "program"]
     summary: str = ""
     facts_from: str = Field(default="", description="where the thresholds were taken from")
+    credential: Slug | None = Field(default=None, description="the credential a renewal renews: "
+                                    "'certified' evidence rows may name it as their topic")
+    cycle_months: int | None = Field(default=None, ge=1, le=600,
+                                     description="length of a certification period")
     requirements: list[Requirement] = Field(min_length=1)
     not_tracked: list[NotTracked] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cycle_defaults(cls, data: Any) -> Any:
+        """With ``cycle_months``, hour requirements count over the cycle unless they say not.
+
+        Filled in here, before validation, so that every requirement carries its own window
+        and length (``within_months``) and reads the same wherever it is shown.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
+            return data
+        months = data.get("cycle_months")
+        if not isinstance(months, int) or not 1 <= months <= 600:
+            return data  # no cycle, or a bad one that the field check reports
+        return {**data, "requirements": [_with_cycle(r, months) for r in data["requirements"]]}
+
+    @model_validator(mode="after")
+    def _cycle_consistent(self) -> Profile:
+        if self.cycle_months is not None and self.stage == "initial":
+            raise ValueError("cycle_months is for renewal and program profiles: an initial "
+                             "credential has no certification cycle yet")
+        for req in self.hour_requirements():
+            if req.window != "cycle":
+                continue
+            if self.cycle_months is None:
+                raise ValueError(f"requirement {req.id}: window = 'cycle' needs cycle_months "
+                                 "(the length of a certification period) at the top of the "
+                                 "profile")
+            if req.within_months != self.cycle_months:
+                raise ValueError(f"requirement {req.id}: within_months ({req.within_months}) "
+                                 f"must equal cycle_months ({self.cycle_months}) or be left out "
+                                 "when hours count over the certification cycle")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Profile:
@@ -179,6 +219,36 @@ class Profile(_Strict):
 
     def requirement(self, rid: str) -> Any:
         return next(r for r in self.requirements if r.id == rid)
+
+    def hour_requirements(self) -> list[Any]:
+        """Every hours requirement, including the options of ``any_of`` requirements."""
+        flat = [o for r in self.requirements
+                for o in (r.options if isinstance(r, AnyOf) else [r])]
+        return [r for r in flat if r.kind in HOURS_RECORD]
+
+    @property
+    def counts_cycle(self) -> bool:
+        """Whether some hours count over each person's certification cycle."""
+        return any(r.window == "cycle" for r in self.hour_requirements())
+
+    @property
+    def certified_topics(self) -> tuple[str, ...]:
+        """The ``certified`` rows that start this profile's cycle: no topic, or one naming it."""
+        return ("", self.id) + ((self.credential,) if self.credential else ())
+
+
+def _with_cycle(entry: Any, months: int) -> Any:
+    """An hours requirement (or an any_of's options) with the cycle window filled in."""
+    if not isinstance(entry, dict):
+        return entry
+    if entry.get("kind") == "any_of" and isinstance(entry.get("options"), list):
+        return {**entry, "options": [_with_cycle(o, months) for o in entry["options"]]}
+    if entry.get("kind") not in HOURS_RECORD:
+        return entry
+    out = {"window": "cycle", **entry}
+    if out["window"] == "cycle":
+        out.setdefault("within_months", months)
+    return out
 
 
 class ProfileError(Exception):

@@ -4,7 +4,8 @@ Three plain tables, so hour logs, gradebooks and simulations all meet in one sha
 
 - ``roster``: ``trainee_id``, ``name``, ``site``; one row per trainee.
 - ``records``: ``trainee_id``, ``kind``, ``date``, ``hours``, ``topic``, ``result``, ``source``;
-  one row per logged day, exam attempt or attestation (``kind`` is one of ``RECORD_KINDS``).
+  one row per logged day, exam attempt, attestation or certification (``kind`` is one of
+  ``RECORD_KINDS``).
 - ``scores``: ``trainee_id``, ``scope`` (quiz, competency, domain), ``key``, ``earned``,
   ``possible``: points from graded course items.
 
@@ -20,7 +21,8 @@ import pandas as pd
 MET, NOT_MET, NO_EVIDENCE = "met", "not_met", "no_evidence"
 STATUSES = (MET, NOT_MET, NO_EVIDENCE)
 STATUS_LABELS = {MET: "met", NOT_MET: "not met", NO_EVIDENCE: "no evidence"}
-RECORD_KINDS = ("training", "supervised_work", "supervision", "exam", "attestation")
+RECORD_KINDS = ("training", "supervised_work", "supervision", "exam", "attestation",
+                "certified")
 HOUR_KINDS = ("training", "supervised_work", "supervision")
 ROSTER_COLUMNS = ("trainee_id", "name", "site")
 RECORD_COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result", "source")

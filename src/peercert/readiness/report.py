@@ -2,7 +2,8 @@
 
 ``out/readiness.csv``      every trainee and requirement: status, value, threshold, detail.
 ``out/board-export.csv``   for the certification board: trainee id, name, profile,
-                           requirement, status and dates. Nothing else, by construction.
+                           requirement, status and dates (evidence, certification cycle
+                           start, renewal due). Nothing else, by construction.
 ``out/index.html``         the cohort dashboard (figures embedded as SVG).
 ``out/trainees/<id>.html`` one page per trainee, with print CSS (print to PDF from a browser,
                            or ``chromium --headless --print-to-pdf``).
@@ -31,9 +32,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 PARALLEL_FROM = 2000  # trainees; below this, drawing the figures inline is quicker
 READINESS_COLUMNS = ("trainee_id", "name", "site", "profile", "ready", "requirement_id",
                      "requirement", "status", "value", "threshold", "unit", "detail",
-                     "evidence_date", "as_of")
+                     "evidence_date", "cycle_start", "renewal_due", "as_of")
 BOARD_COLUMNS = ("trainee_id", "name", "profile", "ready", "requirement_id", "status",
-                 "evidence_date", "evaluated_on")
+                 "evidence_date", "cycle_start", "renewal_due", "evaluated_on")
 HINTS = {
     "training_hours": "Complete the remaining course modules, or log training hours",
     "supervised_work_hours": "Log supervised work days",
@@ -56,6 +57,8 @@ def hint(req) -> str:  # noqa: ANN001 (any requirement)
         text += f" (topic {req.exam})"
     elif isinstance(req, Attestation):
         text += f" (topic {req.attestation})"
+    if getattr(req, "window", "months") == "cycle":
+        text += " before the renewal due date"
     return text + "."
 
 
@@ -93,6 +96,11 @@ def _values(values: pd.Series) -> list[str]:
     return ["" if v != v else f"{round(v, 2):g}" for v in values.tolist()]  # v != v: NaN
 
 
+def _cycle_days(r: Readiness, days: pd.Series) -> list[str]:
+    """Cycle dates as text; all empty, without formatting them, when there is no cycle."""
+    return day_texts(days.to_numpy()) if r.profile.counts_cycle else [""] * len(days)
+
+
 def readiness_columns(r: Readiness) -> dict[str, list]:
     """Every trainee and requirement, with names, sites, values and details."""
     res, t = r.results, r.trainees
@@ -105,6 +113,8 @@ def readiness_columns(r: Readiness) -> dict[str, list]:
         "value": _values(res["value"]), "threshold": _values(res["threshold"]),
         "unit": res["unit"].tolist(), "detail": res["detail"].tolist(),
         "evidence_date": day_texts(res["evidence_date"].to_numpy()),
+        "cycle_start": _cycle_days(r, res["cycle_start"]),
+        "renewal_due": _cycle_days(r, res["renewal_due"]),
         "as_of": [r.as_of.isoformat()] * len(res),
     }
 
@@ -144,7 +154,45 @@ def threshold_text(req) -> str:  # noqa: ANN001 (any requirement)
     else:
         text = f"{req.threshold:g} {req.unit}".replace(" %", "%")
     months = getattr(req, "within_months", None)
+    if getattr(req, "window", "months") == "cycle":
+        return text + f" per {months}-month certification cycle"
     return text + (f" within {months} months" if months else "")
+
+
+CURRENT, ENDED, NO_DATE = "current", "ended", "no_date"
+
+
+def cycle_states(r: Readiness) -> np.ndarray:
+    """Per trainee: in a current cycle, cycle ended, or no certification date on file."""
+    start = r.trainees["cycle_start"].to_numpy(dtype="datetime64[D]")
+    due = r.trainees["renewal_due"].to_numpy(dtype="datetime64[D]")
+    ended = due <= np.datetime64(r.as_of, "D")  # NaT compares False
+    return np.where(np.isnat(start), NO_DATE, np.where(ended, ENDED, CURRENT)).astype(object)
+
+
+def cycle_texts(r: Readiness) -> list[str]:
+    """One sentence per trainee on their certification cycle ('' if the profile has none)."""
+    if not r.profile.counts_cycle:
+        return [""] * len(r.trainees)
+    months = r.profile.cycle_months
+    due = r.trainees["renewal_due"].to_numpy(dtype="datetime64[D]")
+    left = (due - np.datetime64(r.as_of, "D")).astype(np.int64).tolist()
+    starts = day_texts(r.trainees["cycle_start"].to_numpy(dtype="datetime64[D]"))
+    lasts = day_texts(due - np.timedelta64(1, "D"))
+    none = (f"No certification date on file: hours are counted over the last {months} months. "
+            "Log the day the certification or last renewal took effect as a certified row "
+            "to count over the certification cycle.")
+
+    def text(state: str, start: str, last: str, due_day: str, days: int) -> str:
+        if state == NO_DATE:
+            return none
+        cycle = f"Certification cycle {start} to {last}"
+        if state == ENDED:
+            return (f"{cycle}; renewal was due {due_day}: this cycle has ended. Log the "
+                    "renewal as a new certified row to start the next cycle.")
+        return f"{cycle}; renewal due {due_day}, in {days} day{'s' if days != 1 else ''}."
+
+    return list(map(text, cycle_states(r).tolist(), starts, lasts, day_texts(due), left))
 
 
 def _grouped_sources(r: Readiness) -> list[dict[str, str]]:
@@ -169,6 +217,8 @@ def _pct(part: float, whole: float) -> str:
 def _trainee_rows(r: Readiness) -> Markup:
     """The dashboard's trainee table rows, not-ready first (built here: 10,000 rows)."""
     n_req = len(r.profile.requirements)
+    dues = (day_texts(r.trainees["renewal_due"].to_numpy(dtype="datetime64[D]"))
+            if r.profile.counts_cycle else None)
     titles = [escape(q.title) for q in r.profile.requirements]
     status = r.results["status"].tolist()
     pages = page_names(list(r.trainees["trainee_id"]))
@@ -181,7 +231,8 @@ def _trainee_rows(r: Readiness) -> Markup:
         html = (f'<tr><td><a href="trainees/{escape(pages[t.trainee_id])}">{escape(t.name)}</a> '
                 f'<span class="small">{escape(t.trainee_id)}</span></td><td>{escape(t.site)}</td>'
                 f'<td>{badge[bool(t.ready)]}</td><td class="num">{t.met}/{n_req}</td>'
-                f'<td class="small">{still}</td></tr>')
+                + (f'<td class="num">{dues[i] or "no date on file"}</td>' if dues else "")
+                + f'<td class="small">{still}</td></tr>')
         rows.append((bool(t.ready), str(t.site), str(t.trainee_id), html))
     rows.sort(key=lambda x: x[:3])
     return Markup("\n".join(x[3] for x in rows))
@@ -192,7 +243,10 @@ def render_dashboard(r: Readiness, figures: dict[str, str | None],
     n = len(r.trainees)
     blockers = [{**b, "pct": _pct(b["blocked"], n)} for b in r.blockers().to_dict("records")]
     sites = [{**s, "pct": f"{s['ready_pct']:.0f}"} for s in by_site.to_dict("records")]
-    return _env().get_template("dashboard.html.j2").render(
+    states = cycle_states(r)
+    cycles = ({s: int((states == s).sum()) for s in (CURRENT, ENDED, NO_DATE)}
+              if r.profile.counts_cycle else None)
+    return _env().get_template("dashboard.html.j2").render(cycles=cycles,
         profile=r.profile, as_of=r.as_of.isoformat(), css=_css(), n=n, n_ready=r.ready_count,
         pct_ready=_pct(r.ready_count, n), blockers=blockers, sites=sites, figures=figures,
         trainees=_trainee_rows(r), n_req=len(r.profile.requirements), sources=_sources(r))
@@ -226,6 +280,7 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
     status = r.results["status"].tolist()
     details = [escape(d) for d in r.results["detail"].tolist()]
     dates = day_texts(r.results["evidence_date"].to_numpy())
+    cycles = cycle_texts(r)
     common = {"profile": r.profile, "as_of": r.as_of.isoformat(), "css": Markup(_css()),
               "back": back, "tail": tail, "total": n_req}
     pages = {}
@@ -235,7 +290,7 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
                                 list(zip(hints, dates[block], strict=True)))
         pages[t.trainee_id] = page.render(name=t.name, trainee_id=t.trainee_id, site=t.site,
                                           ready=t.ready, met=t.met, todo=todo, done=done,
-                                          **common)
+                                          cycle=cycles[i], **common)
     return pages
 
 
