@@ -139,6 +139,9 @@ def test_profiles_command() -> None:
         assert pid in out.output
     one = invoke("profiles", "ca-pss")
     assert "at most 3 attempts in 12 months" in one.output and "verified 2026-11-22" in one.output
+    assert "certification cycle" not in one.output
+    renewal = invoke("profiles", "tx-renewal")
+    assert "certification cycle: 24 months" in renewal.output
 
 
 def test_custom_profile_by_path(course: Path, tmp_path: Path) -> None:

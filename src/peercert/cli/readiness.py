@@ -157,6 +157,9 @@ def _show_profile(p: Any) -> None:
     from peercert.readiness.report import threshold_text
 
     typer.echo(f"{p.title} [{p.id}, {p.stage}] - {p.authority}")
+    if p.cycle_months:
+        typer.echo(f"  certification cycle: {p.cycle_months} months, from each person's latest "
+                   "'certified' evidence row")
     for q in p.requirements:
         typer.echo(f"  {q.id}: {q.title}: {threshold_text(q)}")
         typer.echo(f"      source {q.source} (verified {q.verified})")
