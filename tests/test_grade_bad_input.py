@@ -141,3 +141,11 @@ def test_execute_unsafe_hands_review_cases_to_stock_autograde(course):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "peercert") as gb:
         assert gb.find_submission("quiz1", "coder").score == 7.0
     assert st["score"] == 7.0  # the status shows stock autograde's score, not the static 0
+
+
+def test_progress_reports_the_total_first_then_each_submission(course):
+    _good(course, "a")
+    _good(course, "b")
+    calls: list[tuple[int, int]] = []
+    grade_quiz(course, "quiz1", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 2), (1, 2), (2, 2)]

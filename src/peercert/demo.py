@@ -81,7 +81,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
     counts = {"graded": 0, "needs review": 0, "failed": 0}
     for bank in banks:
         report = grade_quiz(course, bank.quiz, workers=workers,
-                            progress=lambda _done, _total: tick("grade", 1))
+                            progress=lambda done, _total: tick("grade", 1 if done else 0))
         for status in counts:
             counts[status] += report.count(status)
     result.counts = counts

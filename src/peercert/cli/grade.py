@@ -81,7 +81,7 @@ def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
     for col in ("trainee", "status", "score", "manual grading", "reason"):
         table.add_column(col)
     for trainee, st in rows.items():
-        score = "" if st["score"] is None else f"{st['score']:g} / {st['max_score']:g}"
+        score = "" if st["score"] is None else f"{round(st['score'], 2):g} / {st['max_score']:g}"
         table.add_row(trainee, st["status"], score, ", ".join(st["needs_manual"]),
                       "; ".join(st["reasons"]))
     Console().print(table)

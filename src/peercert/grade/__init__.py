@@ -113,7 +113,8 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
                progress: Callable[[int, int], None] | None = None) -> GradeReport:
     """Grade every (or the given) trainee's submission of ``quiz`` in ``course``.
 
-    ``progress(done, total)`` is called after each submission is scored.
+    ``progress(done, total)`` is called with ``done = 0`` once the submissions are found,
+    then after each submission is scored.
     """
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
@@ -129,6 +130,8 @@ def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str]
         trusted = load_trusted(gb, quiz)
         writer = GradebookWriter(gb, quiz, load_config(course))
         trainees, report.results = find_trainees(course, quiz, students)
+        if progress:
+            progress(0, len(trainees))
         batch: list[SubmissionResult] = []
         stamps: dict[str, datetime | None] = {}
         for done, (result, stamp) in enumerate(_scored(course, trusted, trainees, workers), 1):
