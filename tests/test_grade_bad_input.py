@@ -149,3 +149,15 @@ def test_progress_reports_the_total_first_then_each_submission(course):
     calls: list[tuple[int, int]] = []
     grade_quiz(course, "quiz1", progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_cli_grades_every_quiz_with_submissions(course):
+    out = CliRunner().invoke(app, ["grade", "--all", "--course", str(course)])
+    assert out.exit_code == 1 and "no released quiz" in out.output
+    out = CliRunner().invoke(app, ["grade", "--course", str(course)])
+    assert out.exit_code == 1 and "name a quiz to grade, or pass --all" in out.output
+    _good(course)
+    out = CliRunner().invoke(app, ["grade", "--all", "--course", str(course)])
+    assert out.exit_code == 0, out.output
+    assert "quiz1: graded 1, needs review 0, failed 0" in out.output
+    assert load_status(course, "quiz1")["good"]["status"] == "graded"

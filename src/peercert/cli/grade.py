@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -12,8 +13,11 @@ from peercert.cli.course import COURSE, _fail
 
 @app.command()
 def grade(
-    quiz: str = typer.Argument(..., help="Quiz (nbgrader assignment) id."),
+    quizzes: list[str] = typer.Argument(None, metavar="QUIZ...",
+                                        help="Quiz (nbgrader assignment) id(s)."),
     course: Path = COURSE,
+    every: bool = typer.Option(False, "--all",
+                               help="Grade every released quiz that has submissions."),
     workers: int = typer.Option(2, min=1, help="Processes that read and score submissions."),
     student: list[str] = typer.Option(None, "--student", help="Grade only these trainees."),
     execute_unsafe: bool = typer.Option(
@@ -22,6 +26,31 @@ def grade(
 ) -> None:
     """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
     from rich.console import Console
+
+    from peercert.grade import NotReleased, quizzes_with_submissions
+
+    console = Console()
+    try:
+        chosen = quizzes_with_submissions(course) if every else list(quizzes or [])
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+        return
+    if not chosen:
+        _fail("name a quiz to grade, or pass --all" if not every
+              else f"no released quiz in {course} has submissions yet: run 'nbgrader collect'")
+    ok = True
+    for quiz in chosen:
+        try:
+            ok &= _grade_quiz(console, course, quiz, workers, student, execute_unsafe)
+        except (NotReleased, FileNotFoundError) as exc:
+            _fail(str(exc))
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _grade_quiz(console: Any, course: Path, quiz: str, workers: int, student: list[str] | None,
+                execute_unsafe: bool) -> bool:
+    """Grade one quiz with a progress bar; print its summary. False when a trainee failed."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -32,21 +61,16 @@ def grade(
     )
     from rich.table import Table
 
-    from peercert.grade import NotReleased, grade_quiz
     from peercert.grade import execute_unsafe as run_unsafe
+    from peercert.grade import grade_quiz
 
-    console = Console()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(f"grading {quiz}", total=None)
-        try:
-            report = grade_quiz(course, quiz, workers=workers, students=student or None,
-                                progress=lambda done, total: bar.update(
-                                    task, completed=done, total=total))
-        except (NotReleased, FileNotFoundError) as exc:
-            _fail(str(exc))
-            return
+        report = grade_quiz(course, quiz, workers=workers, students=student or None,
+                            progress=lambda done, total: bar.update(
+                                task, completed=done, total=total))
     if execute_unsafe:
         regraded = run_unsafe(course, report)
         console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): "
@@ -56,14 +80,13 @@ def grade(
         table.add_column(col)
     for r in report.results:
         if r.status != "graded" or r.reasons:
-            table.add_row(r.trainee, r.status, "" if r.status == "failed" else f"{r.score:g}",
-                          "; ".join(r.reasons))
+            score = "" if r.score is None else f"{round(r.score, 2):g}"
+            table.add_row(r.trainee, r.status, score, "; ".join(r.reasons))
     if table.row_count:
         console.print(table)
-    console.print(f"graded {report.count('graded')}, needs review {report.count('needs review')}, "
-                  f"failed {report.count('failed')}")
-    if not report.ok:
-        raise typer.Exit(1)
+    console.print(f"{quiz}: graded {report.count('graded')}, "
+                  f"needs review {report.count('needs review')}, failed {report.count('failed')}")
+    return report.ok
 
 
 @app.command()

@@ -20,7 +20,8 @@ from pathlib import Path
 from peercert.grade.read import Outcome, SubmissionResult, grade_submission
 from peercert.grade.trusted import NotReleased, TrustedQuiz, load_trusted
 
-__all__ = ["GradeReport", "NotReleased", "Outcome", "SubmissionResult", "grade_quiz"]
+__all__ = ["GradeReport", "NotReleased", "Outcome", "SubmissionResult", "grade_quiz",
+           "quizzes_with_submissions"]
 
 TRAINEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 BATCH = 200
@@ -59,6 +60,19 @@ def _grade_one(course: Path, trusted: TrustedQuiz, trainee: str) -> tuple[Submis
             _write_atomic(out / "timestamp.txt", stamp)
         result.notebook = None  # written; do not ship it back to the writer
     return result, stamp
+
+
+def quizzes_with_submissions(course: Path) -> list[str]:
+    """Released quizzes (in the gradebook) with at least one collected submission."""
+    from nbgrader.api import Gradebook
+
+    from peercert.course import load_settings
+
+    settings = load_settings(course.resolve())
+    with Gradebook(settings.db_url, settings.course_id) as gb:
+        names = sorted(a.name for a in gb.assignments)
+    submitted = course.resolve() / "submitted"
+    return [q for q in names if any(p.is_dir() for p in submitted.glob(f"*/{q}"))]
 
 
 def _failed(trainee: str, quiz: str, reason: str) -> Outcome:
