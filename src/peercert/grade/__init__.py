@@ -71,8 +71,12 @@ def quizzes_with_submissions(course: Path) -> list[str]:
     settings = load_settings(course.resolve())
     with Gradebook(settings.db_url, settings.course_id) as gb:
         names = sorted(a.name for a in gb.assignments)
-    submitted = course.resolve() / "submitted"
-    return [q for q in names if any(p.is_dir() for p in submitted.glob(f"*/{q}"))]
+    return [q for q in names if _submitters(course.resolve(), q)]
+
+
+def _submitters(course: Path, quiz: str) -> list[str]:
+    """Folder names under ``submitted/`` holding a collected submission of ``quiz``."""
+    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{quiz}") if p.is_dir())
 
 
 def _failed(trainee: str, quiz: str, reason: str) -> Outcome:
@@ -83,7 +87,7 @@ def find_trainees(course: Path, quiz: str,
                   students: list[str] | None) -> tuple[list[str], list[Outcome]]:
     """Trainees with a submission of ``quiz``, and failed outcomes for bad requested ids."""
     submitted = course / "submitted"
-    found = sorted(p.parent.name for p in submitted.glob(f"*/{quiz}") if p.is_dir())
+    found = _submitters(course, quiz)
     if not students:
         good = [t for t in found if TRAINEE_ID.match(t)]
         bad = [_failed(t, quiz, f"trainee id {t!r} has characters nbgrader does not allow")
@@ -191,11 +195,6 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
         for res in report.results:
             if res.trainee in done:
                 nb = gb.find_submission_notebook(report.quiz, report.quiz, res.trainee)
-                for grade in nb.grades:
-                    if grade.name in res.items:
-                        res.items[grade.name].score = grade.auto_score
-                res.score = sum(i.score or 0.0 for i in res.items.values())
-                res.needs_manual = tuple(sorted(i.item_id for i in res.items.values()
-                                                if i.score is None))
+                res.rescore({g.name: g.auto_score for g in nb.grades})
     save_status(course, report.quiz, report.results)
     return done

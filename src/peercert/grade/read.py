@@ -54,6 +54,23 @@ class Outcome:
     needs_manual: tuple[str, ...] = ()
     items: dict[str, ItemResult] = field(default_factory=dict)
 
+    def rescore(self, scores: dict[str, float | None]) -> None:
+        """Take new item scores (e.g. from stock autograde) and recompute the totals."""
+        for item_id, value in scores.items():
+            if item_id in self.items:
+                self.items[item_id].score = value
+        self.score = _earned(self.items)
+        self.needs_manual = _waiting(self.items)
+
+
+def _earned(items: dict[str, ItemResult]) -> float:
+    return sum(i.score or 0.0 for i in items.values())
+
+
+def _waiting(items: dict[str, ItemResult]) -> tuple[str, ...]:
+    """Items that wait for a manual grade."""
+    return tuple(sorted(i.item_id for i in items.values() if i.score is None))
+
 
 @dataclass(slots=True)
 class SubmissionResult:
@@ -71,7 +88,7 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return sum(r.score or 0.0 for r in self.items.values())
+        return _earned(self.items)
 
     def outcome(self) -> Outcome:
         failed = self.status == "failed"
@@ -79,7 +96,7 @@ class SubmissionResult:
             self.trainee, self.quiz, self.status, self.reasons,
             None if failed else self.score,
             None if failed else sum(i.max_score for i in self.items.values()) or None,
-            tuple(sorted(i.item_id for i in self.items.values() if i.score is None)),
+            _waiting(self.items),
             self.items if self.reasons or self.status != "graded" else {},
         )
 
