@@ -106,6 +106,31 @@ def curriculum(root: Path, banks: list[dict[str, Any]] | None = None) -> Path:
     return root
 
 
+def module(root: Path, module_id: str = "06-boundaries", quiz: str = "quiz1",
+           domain_share: dict[str, float] | None = None, study_minutes: int = 60,
+           words: int = 600) -> Path:
+    """A learning module notebook (``modules/<id>.ipynb``) with its ``metadata.peercert``."""
+    title = module_id.split("-", 1)[1].replace("-", " ").title()
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nSelf-study time: about {study_minutes} "
+                                      "minutes.\n\n" + " ".join(["word"] * words)),
+        nbformat.v4.new_code_cell('SelfCheck("Which is best?", {"A": "this", "B": "that"}, '
+                                  'key="A")'),
+        nbformat.v4.new_code_cell('Reflection("What did you learn?", key="r1")'),
+        nbformat.v4.new_markdown_cell("## Sources\n\n- A source: https://example.org/"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["peercert"] = {
+        "id": module_id, "title": title, "quiz": quiz, "version": 2,
+        "competencies": ["C1"], "study_minutes": study_minutes,
+        "domain_share": domain_share or {"ethical-responsibility": 1.0},
+    }
+    path = root / "modules" / f"{module_id}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A released quiz notebook filled in like a trainee would: edit answer cells only.
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import nbformat
 
 PARTS = ("modules", "assignments", "profiles")
-WORDS_PER_MINUTE = 200
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
@@ -34,12 +33,25 @@ def curriculum_root() -> Path:
 
 @dataclass(frozen=True)
 class ModuleInfo:
+    """What a module declares in ``metadata.peercert``.
+
+    ``study_minutes`` is the module's measured self-study time (``peercert.studytime``; a test
+    keeps it equal to the measure). ``domain_share`` says how that time divides across the
+    IC&RC Peer Recovery domains (fractions that add up to 1). Contact hours of the module's
+    facilitator-led session are not here: they are declared by its facilitator guide.
+    """
+
     path: Path
     id: str
     title: str
-    seat_time_hours: float
-    domain_hours: dict[str, float]
+    quiz: str
+    study_minutes: int
+    domain_share: dict[str, float]
     competencies: list[str]
+
+    def domain_study_minutes(self) -> dict[str, float]:
+        """Self-study minutes per IC&RC domain."""
+        return {d: self.study_minutes * share for d, share in self.domain_share.items()}
 
 
 def module_info(path: Path) -> ModuleInfo:
@@ -51,8 +63,9 @@ def module_info(path: Path) -> ModuleInfo:
         path=path,
         id=meta["id"],
         title=meta["title"],
-        seat_time_hours=float(meta["seat_time_hours"]),
-        domain_hours={k: float(v) for k, v in meta["domain_hours"].items()},
+        quiz=meta.get("quiz", ""),
+        study_minutes=int(meta["study_minutes"]),
+        domain_share={k: float(v) for k, v in meta["domain_share"].items()},
         competencies=list(meta["competencies"]),
     )
 
@@ -73,8 +86,3 @@ def module_prose(nb: nbformat.NotebookNode) -> str:
         text = _BULLET.sub("", text)
         parts.append(_MARKUP.sub("", text))
     return "\n\n".join(parts)
-
-
-def reading_minutes(nb: nbformat.NotebookNode) -> int:
-    """Minutes to read the module's prose at an unhurried pace."""
-    return max(1, round(len(module_prose(nb).split()) / WORDS_PER_MINUTE))
