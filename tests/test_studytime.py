@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import factory
 import nbformat
 import pytest
 
-import factory
 from peercert.curriculum import list_modules
 from peercert.studytime import (
     QUIZ_ITEM_MINUTES,
