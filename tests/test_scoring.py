@@ -27,11 +27,21 @@ def test_multiple_is_right_minus_wrong(answer, expected):
 
 
 @pytest.mark.parametrize(("answer", "expected"), [
-    ("C, A, D, B", 2.0), ("CADB", 2.0), ("A, D, B, C", 1.5), ("B, D, A, C", 0.5),
-    ("C, A, D", 0.0), ("C, A, A, B", 0.0),
+    # Key C, A, D, B: six pairs. One neighbour swap keeps 5 and reverses 1: (5 - 1) / 6.
+    ("C, A, D, B", 2.0), ("CADB", 2.0), ("A, C, D, B", 1.3333), ("C, A, B, D", 1.3333),
+    # A, D, B, C keeps A<D, A<B, D<B and reverses the three pairs with C: 0.
+    ("A, D, B, C", 0.0), ("B, D, A, C", 0.0), ("C, A, D", 0.0), ("C, A, A, B", 0.0),
 ])
-def test_ordering_credits_longest_run_in_order(answer, expected):
+def test_ordering_is_right_minus_wrong_over_pairs(answer, expected):
     assert score(ORDER, answer) == expected
+
+
+def test_a_random_order_earns_little_of_an_ordering_item():
+    from itertools import permutations
+
+    orders = list(permutations("ABCD"))
+    mean = sum(score(ORDER, list(p)) for p in orders) / len(orders) / ORDER["points"]
+    assert mean < 0.25
 
 
 @pytest.mark.parametrize(("answer", "expected"), [

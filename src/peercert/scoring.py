@@ -71,14 +71,17 @@ def normalize(answer: Any, kind: str, letters: str = "") -> Any:
     raise ValueError(f"unknown item type {kind!r}")
 
 
-def _lcs(a: list[str], b: list[str]) -> int:
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for j, y in enumerate(b):
-            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1]
+def _pairs_right_minus_wrong(answer: list[str], key: list[str]) -> float:
+    """Pairs of steps in the key's order minus pairs reversed, over all pairs (-1..1)."""
+    where = {step: i for i, step in enumerate(answer)}
+    right = wrong = 0
+    for i, first in enumerate(key):
+        for second in key[i + 1:]:
+            if where[first] < where[second]:
+                right += 1
+            else:
+                wrong += 1
+    return (right - wrong) / max(1, right + wrong)
 
 
 def fraction(kind: str, key: Any, answer: Any) -> float:
@@ -91,8 +94,11 @@ def fraction(kind: str, key: Any, answer: Any) -> float:
         wrong = len(set(answer) - set(key))
         return max(0.0, (right - wrong) / len(key))
     if kind == "ordering":
-        # Longest run of steps kept in the right relative order, over the number of steps.
-        return _lcs(list(answer), list(key)) / len(key)
+        # Right minus wrong over every pair of steps, as for multiple select: each pair put in
+        # the right order earns, each pair reversed costs. A random order earns about a fifth
+        # of the points on four steps (the longest run kept in order, used before, gave more
+        # than half), so partial credit rewards knowing the order, not guessing it.
+        return max(0.0, _pairs_right_minus_wrong(list(answer), list(key)))
     raise ValueError(f"unknown item type {kind!r}")
 
 
