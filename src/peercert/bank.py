@@ -45,6 +45,9 @@ class Rationale(_Strict):
 class RubricLevel(_Strict):
     points: float = Field(ge=0)
     description: str = Field(min_length=5)
+    example: str = Field(
+        default="", description="a short example answer at this level, for graders only; "
+        "stays in the bank (peercert rubrics), never shown to trainees")
 
 
 class _Item(_Strict):

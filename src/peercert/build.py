@@ -94,8 +94,8 @@ def _question_md(n: int, item: Item) -> str:
     if isinstance(item, (SingleItem, MultipleItem, OrderingItem)):
         lines += ["", _options_md(item)]
     if isinstance(item, ReflectionItem):
-        lines += ["", "**How your answer is scored**", "", "| points | what it looks like |",
-                  "|---|---|"]
+        lines += ["", f"**How your answer is scored** (up to {item.points:g} points)", "",
+                  "| points | what it looks like |", "|---|---|"]
         lines += [f"| {lv.points:g} | {lv.description.strip()} |" for lv in item.rubric]
     return "\n".join(lines)
 

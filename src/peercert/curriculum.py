@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,3 +87,57 @@ def module_prose(nb: nbformat.NotebookNode) -> str:
         text = _BULLET.sub("", text)
         parts.append(_MARKUP.sub("", text))
     return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A self-check (``SelfCheck(question, options, ...)``) or reflection box in a module."""
+
+    kind: str  # "SelfCheck" or "Reflection"
+    question: str
+    options: dict[str, str]
+    answer: tuple[str, ...] = ()
+
+    def words(self) -> int:
+        """Words a trainee reads before answering: the question and the choices."""
+        return len(self.question.split()) + sum(len(v.split()) for v in self.options.values())
+
+
+def _literal_str(node: ast.AST) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def module_widgets(nb: nbformat.NotebookNode) -> list[Widget]:
+    """Every ``SelfCheck(...)`` and ``Reflection(...)`` call in a module's code cells.
+
+    Read with ``ast``, never run: only the positional question and options are taken.
+    """
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("SelfCheck", "Reflection")):
+                continue
+            question = _literal_str(node.args[0]) if node.args else ""
+            options: dict[str, str] = {}
+            if len(node.args) > 1 and isinstance(node.args[1], ast.Dict):
+                for k, v in zip(node.args[1].keys, node.args[1].values, strict=True):
+                    if k is not None:
+                        options[_literal_str(k)] = _literal_str(v)
+            answer: tuple[str, ...] = ()
+            given = [k.value for k in node.keywords if k.arg == "answer"]
+            if len(node.args) > 2:
+                given.append(node.args[2])
+            if given:
+                node_answer = given[0]
+                parts = node_answer.elts if isinstance(node_answer, ast.List | ast.Tuple) \
+                    else [node_answer]
+                answer = tuple(_literal_str(p) for p in parts)
+            found.append(Widget(node.func.id, question, options, answer))
+    return found

@@ -21,7 +21,6 @@ The allowances are deliberately modest and stated here so a reviewer can check t
 
 from __future__ import annotations
 
-import ast
 import math
 import os
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from peercert.curriculum import module_prose
+from peercert.curriculum import module_prose, module_widgets
 
 READING_WPM = 150
 SELF_CHECK_MINUTES = 3.0
@@ -71,53 +70,15 @@ class StudyTime:
         return max(ROUND_TO, ROUND_TO * round(self.minutes / ROUND_TO))
 
 
-def _strings(node: ast.AST) -> list[str]:
-    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)
-            and isinstance(n.value, str)]
-
-
-def _widget_calls(nb: nbformat.NotebookNode) -> list[tuple[str, ast.Call]]:
-    """Every ``SelfCheck(...)`` and ``Reflection(...)`` call in the module's code cells."""
-    calls = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("SelfCheck", "Reflection")):
-                calls.append((node.func.id, node))
-    return calls
-
-
-def _visible_widget_words(call: ast.Call) -> int:
-    """Words of a widget a trainee reads before answering: the question and the choices.
-
-    Keyword arguments (the key, explanations, storage keys) are left out: explanations are
-    covered by the per-question allowance.
-    """
-    words = 0
-    for arg in call.args:
-        if isinstance(arg, ast.Dict):
-            words += sum(len(s.split()) for v in arg.values if v is not None
-                         for s in _strings(v))
-        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            words += len(arg.value.split())
-    return words
-
-
 def measure(nb: nbformat.NotebookNode, quiz_items: int = 0,
             quiz_reflections: int = 0) -> StudyTime:
     """Measure a module notebook (and its quiz's item counts) as a trainee studies it."""
-    calls = _widget_calls(nb)
-    words = len(module_prose(nb).split()) + sum(_visible_widget_words(c) for _, c in calls)
+    widgets = module_widgets(nb)
+    words = len(module_prose(nb).split()) + sum(w.words() for w in widgets)
     return StudyTime(
         words=words,
-        self_checks=sum(1 for name, _ in calls if name == "SelfCheck"),
-        reflections=sum(1 for name, _ in calls if name == "Reflection"),
+        self_checks=sum(1 for w in widgets if w.kind == "SelfCheck"),
+        reflections=sum(1 for w in widgets if w.kind == "Reflection"),
         quiz_items=quiz_items,
         quiz_reflections=quiz_reflections,
     )
