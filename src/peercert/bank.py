@@ -171,6 +171,9 @@ class Bank(_Strict):
     title: str = Field(min_length=3)
     module: str = Field(pattern=r"^(\d\d-[a-z0-9-]+|practice-exam)$")
     intro: str = ""
+    #: The whole quiz opens with the 988 content note even when no item needs one (topics
+    #: such as recovery stories or self-disclosure can stir up hard memories).
+    content_note: bool = False
     items: list[Item] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -183,8 +186,8 @@ class Bank(_Strict):
         return self
 
     @property
-    def content_note(self) -> bool:
-        return any(item.content_note for item in self.items)
+    def needs_content_note(self) -> bool:
+        return self.content_note or any(item.content_note for item in self.items)
 
     @property
     def max_points(self) -> float:

@@ -153,7 +153,7 @@ def _header(bank: Bank) -> str:
     parts = [f"# {bank.title}", "", f"*{len(bank.items)} questions, {bank.max_points:g} points.*"]
     if bank.intro.strip():
         parts += ["", bank.intro.strip()]
-    if bank.content_note:
+    if bank.needs_content_note:
         parts += ["", CRISIS_NOTE]
     return "\n".join(parts + ["", HOW_TO])
 
@@ -173,7 +173,7 @@ def build_notebook(bank: Bank) -> nbformat.NotebookNode:
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["peercert"] = {
         "version": FORMAT_VERSION, "quiz": bank.quiz, "title": bank.title, "module": bank.module,
-        "content_note": bank.content_note, "items": [item.id for item in bank.items],
+        "content_note": bank.needs_content_note, "items": [item.id for item in bank.items],
     }
     return nb
 
