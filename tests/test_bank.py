@@ -59,7 +59,7 @@ def test_crisis_scenario_needs_content_note(tmp_path):
     assert "set content_note: true" in _problems(tmp_path)
     item["content_note"] = True
     factory.write_bank(tmp_path, factory.bank(items=[item]))
-    assert load_banks(tmp_path)[0].content_note
+    assert load_banks(tmp_path)[0].needs_content_note
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
