@@ -155,6 +155,12 @@ def test_a_row_whose_minutes_are_not_a_plain_number_is_an_error(tmp_path: Path) 
     assert "06-boundaries.md" in str(err.value)
 
 
+def test_a_byte_order_mark_and_windows_line_ends_are_read(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert read_session(path).agenda_minutes == 120
+
+
 def test_text_after_the_agenda_table_is_not_a_row(tmp_path: Path) -> None:
     body = "## Role-plays\n\n| 999 | a table in another section |\n|---|---|\n"
     assert read_session(_write(tmp_path, body=body)).agenda_minutes == 120
@@ -227,7 +233,7 @@ def test_guide_agenda_adds_up_and_names_its_module(path: Path) -> None:
     plan = read_session(path)  # raises when the agenda or the domains do not add up
     assert plan.module == path.stem
     assert (REPO / "modules" / f"{plan.module}.ipynb").is_file()
-    assert plan.title == f"Session {int(plan.module[:2])}: " + plan.title.split(": ", 1)[1]
+    assert re.match(rf"Session {int(plan.module[:2])}: \S", plan.title), plan.title
     for row in plan.agenda:
         if not row.is_break:
             assert 15 <= row.minutes <= 60, f"{path.name}: {row} should be 15-60 minutes"
@@ -378,8 +384,13 @@ def test_readme_numbers_match_the_guides_and_the_modules_stated_study_minutes() 
             hours = plan.domain_minutes.get(domain, 0) / 60
             assert (cell == "-") if not hours else float(cell) == pytest.approx(hours), \
                 f"{module.name}: {domain}"
-    total = next(r for r in table.splitlines() if r.startswith("| **Total**"))
-    assert f"**{study_total} min**" in total
+    total = [c.strip() for c in next(r for r in table.splitlines()
+                                     if r.startswith("| **Total**")).strip("|").split("|")]
+    assert total[1].startswith(f"**{study_total} min**")
+    assert total[2] == f"**{sum(p.contact_minutes for p in plans.values()) / 60:g} h**"
+    for domain, cell in zip(DOMAINS, total[3:], strict=True):
+        minutes = sum(p.domain_minutes.get(domain, 0) for p in plans.values())
+        assert float(cell.strip("*")) == pytest.approx(minutes / 60), domain
     icrc = next(r for r in table.splitlines() if r.startswith("| IC&RC"))
     assert [c.strip() for c in icrc.strip("|").split("|")][3:] == \
         [str(ICRC_DOMAIN_HOURS[d]) for d in DOMAINS]

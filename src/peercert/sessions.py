@@ -21,6 +21,10 @@ to the declared contact hours, so a session never claims time its agenda does no
 
 A training provider credits these hours to a trainee only from an attendance record of the
 session (``peercert attendance``), never from the guide alone.
+
+``python -m peercert.sessions`` regenerates the hours table in
+``modules/facilitator/README.md`` (self-study minutes and session hours by domain, per module,
+with totals); ``--check`` only reports whether it is up to date.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ class SessionPlan:
 def read_session(path: Path) -> SessionPlan:
     """Read one facilitator guide; SessionError names the file and what is wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not content
     except (OSError, UnicodeDecodeError) as exc:
         raise SessionError(f"{path}: cannot read: {exc}") from exc
     match = _FRONT.match(text.replace("\r\n", "\n"))
