@@ -23,7 +23,7 @@ def _entries() -> dict[str, str]:
     """Anchor id -> the text of its entry (up to the next anchor)."""
     text = SOURCES.read_text(encoding="utf-8")
     parts = _ANCHOR.split(text)
-    entries = dict(zip(parts[1::2], parts[2::2]))
+    entries = dict(zip(parts[1::2], parts[2::2], strict=True))
     assert len(entries) == len(parts[1::2]), "an anchor appears twice in docs/sources.md"
     return entries
 
