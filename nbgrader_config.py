@@ -18,9 +18,9 @@ c.CourseDirectory.db_url = os.environ.get(
 )
 
 # nbgrader's default exchange (/srv/nbgrader/exchange) does not exist on a single machine,
-# which breaks the Assignment List; keep one inside the course and make sure it exists.
+# which breaks the Assignment List; keep one inside the course. `peercert init` creates it and
+# `nbgrader release_assignment` recreates it if missing; reading this file creates nothing.
 c.Exchange.root = os.environ.get("PEERCERT_EXCHANGE", os.path.join(here, "exchange"))
-os.makedirs(c.Exchange.root, mode=0o777, exist_ok=True)
 
 # Quizzes hold no long computations: a cell that runs longer than this is stuck.
 c.Execute.timeout = 60
