@@ -7,7 +7,7 @@ PEERCERT_DB_URL (e.g. postgresql://user@host/peercert), PEERCERT_EXCHANGE, PEERC
 
 import os
 
-c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 (traitlets provides it)
 
 here = os.path.dirname(os.path.abspath(__file__))
 

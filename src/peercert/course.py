@@ -73,10 +73,9 @@ def load_config(course: Path) -> Config:
     from traitlets.config.loader import PyFileConfigLoader
 
     path = course.resolve() / CONFIG_NAME
-    if not course.is_dir():
-        raise CourseNotFound(f"{course}: no such course directory")
     if not path.exists():
-        raise CourseNotFound(f"{course} is not a peercert course: no {CONFIG_NAME}")
+        missing = "" if course.is_dir() else " (no such course directory)"
+        raise CourseNotFound(f"{course} is not a peercert course: no {CONFIG_NAME}{missing}")
     try:
         config = PyFileConfigLoader(CONFIG_NAME, path=str(path.parent)).load_config()
     except Exception as exc:  # the config is user code: report any failure in one line

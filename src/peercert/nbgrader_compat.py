@@ -140,16 +140,21 @@ def compute_checksum(cell: Mapping[str, Any]) -> str:
 
 
 def dedupe_grade_ids(cells: list[dict[str, Any]]) -> list[int]:
-    """``DeduplicateIds``: the last cell with a grade id keeps it; earlier copies lose their
-    nbgrader metadata. Returns the indexes of the cells that lost it."""
-    last = {grade_id(c): i for i, c in enumerate(cells)}
+    """``DeduplicateIds``: of the grade, solution or locked cells sharing a grade id, the last
+    keeps it; earlier copies get empty nbgrader metadata. Returns the indexes of those."""
+    seen: set[str] = set()
     dropped = []
-    for index, cell in enumerate(cells):
-        gid = grade_id(cell)
-        if gid is not None and last[gid] != index:
-            cell["metadata"].pop("nbgrader", None)
+    for index in range(len(cells) - 1, -1, -1):
+        cell = cells[index]
+        if not (is_grade(cell) or is_solution(cell) or is_locked(cell)):
+            continue
+        gid = cell["metadata"]["nbgrader"]["grade_id"]
+        if gid in seen:
+            cell["metadata"]["nbgrader"] = {}
             dropped.append(index)
-    return dropped
+        else:
+            seen.add(gid)
+    return sorted(dropped)
 
 
 # --- timestamps and ids: nbgrader.utils.parse_utc, nbgrader.api.new_uuid ------------------
@@ -158,7 +163,7 @@ def parse_utc(ts: str | datetime.datetime | None) -> datetime.datetime | None:
     """``nbgrader.utils.parse_utc``: a naive UTC datetime from a timestamp.txt value."""
     if ts is None:
         return None
-    if isinstance(ts, str):
+    if not isinstance(ts, datetime.datetime):
         import dateutil.parser
         import dateutil.tz
 
@@ -172,6 +177,7 @@ def parse_utc(ts: str | datetime.datetime | None) -> datetime.datetime | None:
             ts = dateutil.parser.parse(" ".join([*parts[:2], "TZ"]), tzinfos={"TZ": tz})
         else:
             ts = dateutil.parser.parse(ts)
+    assert isinstance(ts, datetime.datetime)
     offset = ts.utcoffset()
     if ts.tzinfo is not None and offset is not None:
         ts = (ts - offset).replace(tzinfo=None)

@@ -213,12 +213,12 @@ class GradebookWriter:
               notebook_ids: dict[str, str]) -> None:
         """``AssignLatePenalties``: reset every penalty, then ask the configured plugin."""
         sn, g = nbc.submitted_notebook, nbc.grade
-        penalties = {notebook_ids[r.trainee]: None for r in rows}
+        penalties: dict[str, float | None] = {notebook_ids[r.trainee]: None for r in rows}
         late = {notebook_ids[r.trainee]: (r.trainee, secs) for r in rows
                 if (secs := self._seconds_late(stamps.get(r.trainee), extensions.get(r.trainee)))}
         if late:
             # SubmittedNotebook.score: the sum of its grades' scores (nbgrader's rule).
-            scores = {nid: 0.0 for nid in late}
+            scores = dict.fromkeys(late, 0.0)
             scores.update(self.db.execute(
                 sa.select(g.c.notebook_id, sa.func.sum(nbc.grade_score_sql(g)))
                 .where(g.c.notebook_id.in_(list(late))).group_by(g.c.notebook_id)).all())
