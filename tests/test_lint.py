@@ -60,7 +60,7 @@ def test_key_is_longest(tmp_path: Path) -> None:
     items = []
     for i in range(8):
         key = "ABCD"[i % 4]
-        options = {x: "Short choice." for x in "ABCD"}
+        options = dict.fromkeys("ABCD", "Short choice.")
         options[key] = f"A much longer choice that stands out from the rest, case {i}."
         items.append(_single(f"a-{i:02d}", key=key, options=options, n=i))
     report = lint(_course(tmp_path, {"q1": items}))

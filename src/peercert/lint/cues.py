@@ -31,7 +31,7 @@ def _rows(banks: list[Bank]) -> tuple[list[str], list[int], list[str]]:
     return texts, labels, owner
 
 
-def _model():  # type: ignore[no-untyped-def]
+def _model() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -46,7 +46,7 @@ def cue_model(banks: list[Bank], selected: set[str],
               limits: Thresholds) -> tuple[list[Finding], dict[str, Any]]:
     """Leave-one-bank-out accuracy on the selected banks' single-answer items."""
     texts, labels, owner = _rows(banks)
-    if len({o for o in owner}) < 2 or sum(labels) == 0:
+    if len(set(owner)) < 2 or sum(labels) == 0:
         return [], {"note": "needs at least two banks with choice items"}
     per_bank: dict[str, dict[str, Any]] = {}
     hits = total = 0
