@@ -33,8 +33,10 @@ def test_stated_study_time_matches_the_measure(path: Path) -> None:
     assert abs(info.study_minutes - measured) <= TOLERANCE * measured, (
         f"{path.name} states {info.study_minutes} min but holds {measured:.0f} min: "
         "run peercert.studytime.update_module")
-    first = nbformat.read(path, as_version=4).cells[0].source
-    assert f"Self-study time: about {format_minutes(info.study_minutes)}" in first
+    nb = nbformat.read(path, as_version=4)
+    assert f"Self-study time: about {format_minutes(info.study_minutes)}" in nb.cells[0].source
+    text = "\n".join(c.source for c in nb.cells).lower()
+    assert "seat time" not in text, "modules state measured study time, never seat time"
 
 
 def test_no_module_claims_more_than_two_hours_of_self_study() -> None:
