@@ -16,7 +16,7 @@ import pandas as pd
 from peercert.analyze.answers import read_answers
 from peercert.analyze.course import NoGradedSubmissions, course_config
 from peercert.analyze.model import RESPONSE_COLUMNS, AnalysisError, items_from_banks
-from peercert.bank import Bank, BankError, load_bank
+from peercert.bank import Bank, BankError, load_bank, quiz_renames
 from peercert.course import GRADE_ROW_COLUMNS, Course
 from peercert.errors import NoGradesError
 
@@ -102,15 +102,18 @@ def _load_banks(cfg: Course, needed: Iterable[str]) -> tuple[dict[str, Bank], li
 
 
 def _answer_frame(cfg: Course, quiz: str, trainees: Iterable[str],
-                  items: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+                  items: pd.DataFrame, warnings: list[str],
+                  banks_formerly: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    banks_formerly = banks_formerly or {}
     meta = items[items["quiz"] == quiz]
     specs = {i: (t, "".join(o)) for i, t, o in zip(meta["item_id"], meta["type"],
                                                      meta["options"], strict=True)}
     rows = []
     for trainee in trainees:
-        path = cfg.notebook("submitted", trainee, quiz)
-        if not path.is_file():
-            path = cfg.notebook("autograded", trainee, quiz)
+        names = [quiz, *(banks_formerly.get(quiz, []))]
+        candidates = [cfg.notebook(stage, trainee, name)
+                      for name in names for stage in ("submitted", "autograded")]
+        path = next((p for p in candidates if p.is_file()), candidates[0])
         try:
             found = read_answers(path, specs)
         except (OSError, ValueError) as exc:
@@ -166,13 +169,16 @@ def load_course(course: Path, quizzes: Sequence[str] | None = None,
     cfg = course_config(course)
     banks, warnings = _load_banks(cfg, quizzes or ())
     items = items_from_banks(banks.values())
-    grades = _check_items(read_grades(cfg), items, warnings)
+    grades = read_grades(cfg)
+    grades["quiz"] = grades["quiz"].replace(quiz_renames(banks.values()))
+    grades = _check_items(grades, items, warnings)
     responses = grades_to_responses(grades, items)
     data = CourseData(cfg, responses, items, banks, ())
     chosen = resolve_quizzes(quizzes, banks, data.graded_quizzes)
     if with_answers:
         frames = [_answer_frame(cfg, q, sorted(set(responses.loc[responses["quiz"] == q,
-                                                                  "trainee"])), items, warnings)
+                                                                  "trainee"])), items, warnings,
+                               {q: list(b.formerly) for q, b in banks.items()})
                   for q in chosen]
         responses = add_answers(responses, pd.concat(frames, ignore_index=True))
     return CourseData(cfg, responses, items, banks, tuple(warnings)), chosen
