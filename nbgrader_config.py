@@ -7,7 +7,7 @@ PEERCERT_DB_URL (e.g. postgresql://user@host/peercert), PEERCERT_EXCHANGE, PEERC
 
 import os
 
-c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 (traitlets provides it)
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -18,9 +18,9 @@ c.CourseDirectory.db_url = os.environ.get(
 )
 
 # nbgrader's default exchange (/srv/nbgrader/exchange) does not exist on a single machine,
-# which breaks the Assignment List; keep one inside the course and make sure it exists.
+# which breaks the Assignment List; keep one inside the course. `peercert init` creates it and
+# `nbgrader release_assignment` recreates it if missing; reading this file creates nothing.
 c.Exchange.root = os.environ.get("PEERCERT_EXCHANGE", os.path.join(here, "exchange"))
-os.makedirs(c.Exchange.root, mode=0o777, exist_ok=True)
 
 # Quizzes hold no long computations: a cell that runs longer than this is stuck.
 c.Execute.timeout = 60

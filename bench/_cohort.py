@@ -8,10 +8,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import factory  # noqa: E402
+import factory
 
-from peercert import simulate  # noqa: E402
-from peercert.course import init_course, nbgrader_api  # noqa: E402
+from peercert import simulate
+from peercert.course import init_course, nbgrader_api
 
 
 def quiz_items(n_items: int) -> list[dict]:

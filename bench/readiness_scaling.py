@@ -143,7 +143,7 @@ def run_once(folder: Path, out: Path) -> dict[str, float]:
 
 
 def child(folder: Path, repeat: int) -> None:
-    import peercert.readiness.figures  # noqa: F401  (imports are not the pipeline's cost)
+    import peercert.readiness.figures
     import peercert.readiness.report  # noqa: F401
 
     runs = [run_once(folder, folder / f"out-{k}") for k in range(repeat)]
@@ -174,7 +174,7 @@ def measure(args: argparse.Namespace, where: Path | None, repeat: int) -> dict:
         folder = build_inputs(args.trainees, args.seed, Path(tmp))
         out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--repeat",
                               str(repeat)], capture_output=True, text=True, check=True)
-    return eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 (our own child's repr)
+    return eval(out.stdout.strip().splitlines()[-1])
 
 
 def report(args: argparse.Namespace, result: dict, where: str, disk: dict | None) -> None:

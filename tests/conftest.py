@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import factory  # noqa: E402
+import factory
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,6 +17,7 @@ import factory
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 
 from peercert.analyze import NoGradedSubmissions, UnknownQuiz, load_course, run_analyze
 from peercert.analyze.answers import literal_answer, read_answers, read_cell
@@ -211,3 +212,17 @@ def test_submitted_notebooks_are_not_modified(graded: Path):
     before = json.loads(path.read_text())
     run_analyze(graded, ["quiz1"], write=False)
     assert json.loads(path.read_text()) == before
+
+
+def test_a_renamed_quiz_keeps_its_earlier_grades(graded: Path):
+    # A bank renamed to the course's own words lists its old id in `formerly`: the gradebook's
+    # rows (and submitted notebooks) under the old name are read as the new quiz.
+    old = graded / "assignments" / "quiz1.yaml"
+    data = yaml.safe_load(old.read_text(encoding="utf-8"))
+    data.update(quiz="quiz-renamed", formerly=["quiz1"])
+    old.unlink()
+    factory.write_bank(graded / "assignments", data)
+    loaded, quizzes = load_course(graded, ["quiz-renamed"])
+    assert quizzes == ["quiz-renamed"] and set(loaded.responses["quiz"]) == {"quiz-renamed"}
+    r = loaded.responses.set_index(["trainee", "item_id"])
+    assert r.loc[("ana", "t-03"), "answer"] == "A,C" and r.loc[("ana", "t-03"), "score"] == 2

@@ -60,7 +60,7 @@ def test_key_is_longest(tmp_path: Path) -> None:
     items = []
     for i in range(8):
         key = "ABCD"[i % 4]
-        options = {x: "Short choice." for x in "ABCD"}
+        options = dict.fromkeys("ABCD", "Short choice.")
         options[key] = f"A much longer choice that stands out from the rest, case {i}."
         items.append(_single(f"a-{i:02d}", key=key, options=options, n=i))
     report = lint(_course(tmp_path, {"q1": items}))
@@ -231,3 +231,15 @@ def test_the_shipped_banks_pass_lint() -> None:
     report = lint(repo / "assignments", modules=repo / "modules")
     assert report.ok, "\n".join(f"{f.where()}: {f.message}" for f in report.errors)
     assert report.cues["accuracy"] <= Thresholds().cue_model_max
+
+
+def test_rubric_guides_hold_examples_for_graders_only(tmp_path: Path) -> None:
+    item = factory.reflection("r-01")
+    item["rubric"][0]["example"] = "I would thank her and offer a card instead."
+    folder = _course(tmp_path, {"q1": [*_balanced("a", 0), item], "q2": _balanced("b", 100)})
+    result = CliRunner().invoke(app, ["rubrics", "--assignments", str(folder),
+                                      "--out", str(tmp_path / "guides")])
+    assert result.exit_code == 0, result.output
+    guide = (tmp_path / "guides" / "q1.md").read_text(encoding="utf-8")
+    assert "I would thank her and offer a card instead." in guide and "up to 4 points" in guide
+    assert not (tmp_path / "guides" / "q2.md").exists()  # no written answers, no guide

@@ -20,7 +20,8 @@ _API = {
     "score": "peercert.scoring",
 }
 
-__all__ = [*_API, "__version__"]
+__all__ = ["__version__", "build_course", "build_notebook", "init_course", "load_banks",
+           "run_demo", "score"]  # = _API's names
 
 
 def __getattr__(name: str) -> Any:

@@ -171,6 +171,9 @@ class Bank(_Strict):
     title: str = Field(min_length=3)
     module: str = Field(pattern=r"^(\d\d-[a-z0-9-]+|practice-exam)$")
     intro: str = ""
+    #: Former quiz ids of this bank: their gradebook rows are read as this quiz, so a rename
+    #: (e.g. to the course's own words) keeps earlier cohorts' grades readable.
+    formerly: list[Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]] = []
     #: The whole quiz opens with the 988 content note even when no item needs one (topics
     #: such as recovery stories or self-disclosure can stir up hard memories).
     content_note: bool = False
@@ -192,6 +195,11 @@ class Bank(_Strict):
     @property
     def max_points(self) -> float:
         return sum(item.points for item in self.items)
+
+
+def quiz_renames(banks: Iterable[Bank]) -> dict[str, str]:
+    """Former quiz id -> current quiz id, from every bank's ``formerly``."""
+    return {old: bank.quiz for bank in banks for old in bank.formerly}
 
 
 class BankError(Exception):

@@ -28,11 +28,13 @@ from peercert.bank import (
 )
 
 FORMAT_VERSION = 1
-CRISIS_NOTE = (
-    "**Content note:** some scenarios in this quiz mention crisis, suicide or self-harm. "
-    "Take a break whenever you need one. If you or someone you know is in crisis, call or text "
-    "**988** (the 988 Suicide & Crisis Lifeline, in the US) at any time."
-)
+_LIFELINE = ("Take a break whenever you need one. If you or someone you know is in crisis, "
+             "call or text **988** (the 988 Suicide & Crisis Lifeline, in the US) at any time.")
+CRISIS_NOTE = ("**Content note:** some scenarios in this quiz mention crisis, suicide or "
+               "self-harm. " + _LIFELINE)
+# A quiz flagged as a whole (content_note: true on the bank) whose items name no crisis.
+TOPIC_NOTE = ("**Content note:** this quiz touches on personal topics, like recovery stories "
+              "and hard times, that can bring up difficult memories. " + _LIFELINE)
 HOW_TO = """\
 **How to answer**
 
@@ -153,8 +155,10 @@ def _header(bank: Bank) -> str:
     parts = [f"# {bank.title}", "", f"*{len(bank.items)} questions, {bank.max_points:g} points.*"]
     if bank.intro.strip():
         parts += ["", bank.intro.strip()]
-    if bank.needs_content_note:
+    if any(item.content_note for item in bank.items):
         parts += ["", CRISIS_NOTE]
+    elif bank.content_note:
+        parts += ["", TOPIC_NOTE]
     return "\n".join(parts + ["", HOW_TO])
 
 

@@ -1,28 +1,37 @@
-"""Create and open peercert courses: a self-contained nbgrader course directory.
+"""The one course layer: a course's settings, folders and gradebook, for every stage.
 
-A course holds ``nbgrader_config.py``, ``modules/``, ``assignments/``, ``source/``,
-``profiles/``, the exchange and the gradebook. ``init_course`` copies the curriculum that
-ships with peercert; ``nbgrader_api`` opens nbgrader's own Python API on a course so that
-batches run in one process instead of one command per trainee.
+A course is a directory with ``nbgrader_config.py``, ``modules/``, ``assignments/``,
+``source/``, ``profiles/``, the exchange and the gradebook. :class:`Course` reads the config
+once (without importing nbgrader: see :mod:`peercert.nbgrader_compat`) and gives every stage
+the same paths, one gradebook connection factory and one grade-rows query with nbgrader's
+score rule. Opening a course creates nothing: read-only commands leave it as it was.
+``init_course`` copies the shipped curriculum; ``nbgrader_api`` opens nbgrader's own Python
+API on a course so that batches run in one process instead of one command per trainee.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peercert.build import build_course
-from peercert.curriculum import PARTS, curriculum_root
+from peercert import nbgrader_compat as nbc
+from peercert.defaults import Defaults
+from peercert.errors import CourseError, NoGradesError, StepError
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
 CONFIG_NAME = "nbgrader_config.py"
+GRADE_ROW_COLUMNS = ("trainee", "quiz", "item_id", "max_score", "auto_score", "manual_score",
+                     "extra_credit", "score", "needs_manual_grade", "timestamp")
 
 
 def config_text(course_id: str = "peercert") -> str:
@@ -37,10 +46,13 @@ def init_course(dest: Path, course_id: str = "peercert", source_root: Path | Non
     Refuses to touch a directory that already holds a course unless ``force`` is set, and
     never deletes a gradebook or submissions.
     """
+    from peercert.build import build_course
+    from peercert.curriculum import PARTS, curriculum_root
+
     root = source_root or curriculum_root()
     dest = dest.resolve()
     if (dest / CONFIG_NAME).exists() and not force:
-        raise FileExistsError(
+        raise CourseExists(
             f"{dest} already holds a course ({CONFIG_NAME}); use force to refresh it")
     dest.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
@@ -62,8 +74,12 @@ def load_config(course: Path) -> Config:
 
     path = course.resolve() / CONFIG_NAME
     if not path.exists():
-        raise FileNotFoundError(f"{course} is not a peercert course: no {CONFIG_NAME}")
-    config = PyFileConfigLoader(CONFIG_NAME, path=str(path.parent)).load_config()
+        missing = "" if course.is_dir() else " (no such course directory)"
+        raise CourseNotFound(f"{course} is not a peercert course: no {CONFIG_NAME}{missing}")
+    try:
+        config = PyFileConfigLoader(CONFIG_NAME, path=str(path.parent)).load_config()
+    except Exception as exc:  # the config is user code: report any failure in one line
+        raise CourseError(f"cannot load it: {exc}", path=path) from exc
     merged = Config()
     merged.merge(config)
     merged.CourseDirectory.root = str(course.resolve())
@@ -71,18 +87,34 @@ def load_config(course: Path) -> Config:
 
 
 def nbgrader_api(course: Path) -> NbGraderAPI:
-    """nbgrader's high-level API bound to a course, configured by its config file."""
+    """nbgrader's high-level API bound to a course, configured by its config file.
+
+    Creates the gradebook first if needed (:meth:`Course.create_gradebook`), so that nbgrader
+    never has to run the ``alembic`` executable from ``PATH``.
+    """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     config = load_config(course)
+    Course(config).create_gradebook()
     coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
+class CourseNotFound(CourseError, FileNotFoundError):
+    """No course directory, or no ``nbgrader_config.py`` in it."""
+
+
+class CourseExists(CourseError, FileExistsError):
+    """``init`` would overwrite a course."""
+
+
+StepFailed = StepError  # old name, kept importable
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The few course settings peercert's own stages need."""
+    """The few course settings peercert's own stages need (kept for older callers)."""
 
     root: Path
     course_id: str
@@ -90,20 +122,147 @@ class Settings:
 
 
 def load_settings(course: Path) -> Settings:
-    from nbgrader.coursedir import CourseDirectory
+    """Deprecated alias: use ``Course.open(course)`` (``.root``, ``.course_id``, ``.db_url``)."""
+    c = Course.open(course)
+    return Settings(c.root, c.course_id, c.db_url)
 
-    coursedir = CourseDirectory(config=load_config(course))
-    return Settings(Path(coursedir.root), coursedir.course_id, coursedir.db_url)
 
+class Course:
+    """One course: its config, folders and gradebook. Opening it creates nothing."""
 
-class StepFailed(RuntimeError):
-    """An nbgrader step reported failure; the message carries its log."""
+    def __init__(self, config: Config):
+        self.config = config
+        self.dirs = nbc.CourseDirectory.from_config(config)
+        self.defaults = Defaults.from_config(config.get("Peercert", {}))
+
+    @classmethod
+    def open(cls, course: Path) -> Course:
+        """Read ``<course>/nbgrader_config.py``; CourseNotFound/CourseError say what is wrong."""
+        return cls(load_config(Path(course)))
+
+    @property
+    def root(self) -> Path:
+        return self.dirs.root
+
+    @property
+    def course_id(self) -> str:
+        return self.dirs.course_id
+
+    @property
+    def db_url(self) -> str:
+        return self.dirs.db_url
+
+    @property
+    def hidden_test_markers(self) -> tuple[str, str]:
+        return nbc.hidden_test_markers(self.config)
+
+    def folder(self, stage: str) -> Path:
+        """``<root>/<stage folder>`` for source, release, submitted, autograded or feedback."""
+        return self.root / str(getattr(self.dirs, stage))
+
+    def notebook(self, stage: str, trainee: str, quiz: str) -> Path:
+        """A trainee's notebook of ``quiz`` at a stage (``submitted`` or ``autograded``)."""
+        return self.folder(stage) / trainee / quiz / f"{quiz}.ipynb"
+
+    def submission(self, trainee: str, quiz: str) -> Path:
+        return self.folder("submitted") / trainee / quiz
+
+    def submitters(self, quiz: str) -> list[str]:
+        """Folder names under the submitted folder holding a collected submission of ``quiz``."""
+        return sorted(p.parent.name for p in self.folder("submitted").glob(f"*/{quiz}")
+                      if p.is_dir())
+
+    @property
+    def status_dir(self) -> Path:
+        return self.root / ".peercert" / "status"
+
+    # --- gradebook ---------------------------------------------------------------------
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return (Path(self.db_url.removeprefix("sqlite:///"))
+                if self.db_url.startswith("sqlite:///") else None)
+
+    def has_gradebook(self) -> bool:
+        """False for an SQLite gradebook that does not exist yet (opening would create it)."""
+        path = self.sqlite_path
+        return path is None or path.is_file()
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        """The one engine for this course's gradebook (WAL only when the course asks)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.db_url)
+        if engine.dialect.name == "sqlite":
+            wal = self.defaults.sqlite_wal
+            sa.event.listen(engine, "connect", lambda conn, _rec: nbc.sqlite_pragmas(conn, wal))
+        return engine
+
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[sa.Connection]:
+        """A gradebook connection; a transaction committed on success when ``write``.
+
+        NoGradesError when the SQLite gradebook does not exist (never creates one).
+        """
+        if not self.has_gradebook():
+            raise NoGradesError(f"no graded submissions yet: {self.sqlite_path} does not exist")
+        if write:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    def create_gradebook(self) -> bool:
+        """Create nbgrader's gradebook if missing, without the ``alembic`` executable."""
+        return nbc.create_gradebook(self.db_url)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+            del self.__dict__["engine"]
+
+    def quizzes(self) -> list[str]:
+        """Quizzes (assignments) of this course in the gradebook, sorted."""
+        a = nbc.assignment
+        with self.connect() as conn:
+            return sorted(conn.execute(
+                a.select().with_only_columns(a.c.name)
+                .where(a.c.course_id == self.course_id)).scalars())
+
+    def grade_rows(self, quiz: str | None = None) -> list[tuple[Any, ...]]:
+        """Every grade cell score of this course: one row per trainee, quiz and item.
+
+        Columns :data:`GRADE_ROW_COLUMNS`; ``score`` follows nbgrader's rule (manual wins
+        over auto, plus extra credit) but is None while a cell is not graded at all.
+        """
+        import sqlalchemy as sa
+
+        g, gc, bc = nbc.grade, nbc.grade_cells, nbc.base_cell
+        sn, sub, a = nbc.submitted_notebook, nbc.submitted_assignment, nbc.assignment
+        stmt = (
+            sa.select(sub.c.student_id, a.c.name, bc.c.name, gc.c.max_score, g.c.auto_score,
+                      g.c.manual_score, g.c.extra_credit, g.c.needs_manual_grade,
+                      sub.c.timestamp)
+            .select_from(g)
+            .join(gc, g.c.cell_id == gc.c.id).join(bc, bc.c.id == gc.c.id)
+            .join(sn, g.c.notebook_id == sn.c.id).join(sub, sn.c.assignment_id == sub.c.id)
+            .join(a, sub.c.assignment_id == a.c.id)
+            .where(a.c.course_id == self.course_id)
+        )
+        if quiz is not None:
+            stmt = stmt.where(a.c.name == quiz)
+        with self.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [(t, q, i, mx, au, ma, ex, nbc.grade_score(au, ma, ex), bool(nm), ts)
+                for t, q, i, mx, au, ma, ex, nm, ts in rows]
 
 
 def check_step(result: dict[str, Any], what: str) -> None:
-    """Raise StepFailed when an ``NbGraderAPI`` call returned ``success: False``."""
+    """Raise StepError (alias StepFailed) when an ``NbGraderAPI`` call returned no success."""
     if not result.get("success"):
-        raise StepFailed(f"{what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
+        raise StepError(f"{what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
 
 
 def release_quizzes(api: NbGraderAPI, quizzes: list[str],

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from peercert.bank import load_banks
-from peercert.course import check_step, init_course, nbgrader_api, release_quizzes
+from peercert.course import Course, check_step, init_course, nbgrader_api, release_quizzes
+from peercert.errors import CourseError
 
 MARKER = ".peercert-demo"
 
@@ -37,7 +38,7 @@ def _fresh_course(out: Path, force: bool) -> Path:
     course = out / "course"
     if course.exists():
         if not (course / MARKER).exists() or not force:
-            raise FileExistsError(f"{course} exists; choose another --out or pass --force "
+            raise CourseError(f"{course} exists; choose another --out or pass --force "
                                   "(only a previous demo course is ever replaced)")
         shutil.rmtree(course)
     course = init_course(course)
@@ -49,14 +50,26 @@ def _keys(bank: Any) -> dict[str, Any]:
     return {item.id: getattr(item, "key", None) for item in bank.items}
 
 
-def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, force: bool = False,
+def _add_students(course: Course, people: list[Any]) -> None:
+    """Roster rows with names, as ``Gradebook.update_or_create_student`` leaves them."""
+    from peercert import nbgrader_compat as nbc
+
+    st = nbc.student
+    with course.connect(write=True) as conn:
+        known = set(conn.execute(st.select().with_only_columns(st.c.id)).scalars())
+        fresh = [{"id": t.id, "first_name": t.first_name, "last_name": t.last_name}
+                 for t in people if t.id not in known]
+        if fresh:
+            conn.execute(st.insert(), fresh)
+    course.close()
+
+
+def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | None = None,
+             force: bool = False,
              say: Say = lambda _: None, tick: Tick = lambda _s, _n: None) -> DemoResult:
     """Run the whole demo into ``out``; ``say`` reports steps, ``tick`` advances progress."""
-    from nbgrader.api import Gradebook
-
     from peercert import simulate
     from peercert.analyze import run_analyze
-    from peercert.course import load_settings
     from peercert.export import export_grades
     from peercert.grade import grade_quiz
 
@@ -70,10 +83,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int = 2, 
     release_quizzes(api, result.quizzes, lambda _q: tick("release", 1))
     say(f"Generated and released {len(banks)} quizzes through nbgrader's exchange")
     people = simulate.cohort(trainees, seed)
-    settings = load_settings(course)
-    with Gradebook(settings.db_url, settings.course_id) as gb:
-        for t in people:
-            gb.update_or_create_student(t.id, first_name=t.first_name, last_name=t.last_name)
+    _add_students(Course.open(course), people)
     for bank in banks:
         simulate.submit_cohort(course, bank.quiz, people, _keys(bank), seed)
         tick("submit", 1)

@@ -1,15 +1,18 @@
 """Grade exports for instructors: totals per trainee and quiz, and scores per item.
 
 Built from nbgrader's gradebook plus peercert's grading status, so a submission that failed
-to grade shows as "failed" with its reason, never as a plain 0.
+to grade shows as "failed" with its reason, never as a plain 0. Two queries for the whole
+course (submissions with their totals, and grade rows), whatever the cohort size.
 """
 
 from __future__ import annotations
 
-import csv
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from peercert import output
+from peercert.course import Course
 from peercert.grade.status import load_status
 
 TOTAL_COLUMNS = ["trainee", "first_name", "last_name", "quiz", "status", "score", "max_score",
@@ -17,56 +20,71 @@ TOTAL_COLUMNS = ["trainee", "first_name", "last_name", "quiz", "status", "score"
 ITEM_COLUMNS = ["trainee", "quiz", "item", "score", "max_score", "needs_manual_grade"]
 
 
-def _rows(gradebook: Any, course: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _submissions(course: Course) -> list[tuple[Any, ...]]:
+    """(trainee, first, last, quiz) of every submission, by quiz then trainee."""
+    import sqlalchemy as sa
+
+    from peercert import nbgrader_compat as nbc
+
+    sub, st, a = nbc.submitted_assignment, nbc.student, nbc.assignment
+    with course.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(sub.c.student_id, st.c.first_name, st.c.last_name, a.c.name)
+            .join(st, st.c.id == sub.c.student_id).join(a, a.c.id == sub.c.assignment_id)
+            .where(a.c.course_id == course.course_id).order_by(a.c.name, sub.c.student_id))]
+
+
+def _quizzes(course: Course) -> list[str]:
+    return course.quizzes() if course.has_gradebook() else []
+
+
+def _rows(course: Course) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    by_sub: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in course.grade_rows():
+        by_sub[(row[0], row[1])].append(row)
+    subs = _submissions(course)
     totals, items = [], []
-    for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
-        status = load_status(course, assignment.name)
-        for sub in sorted(assignment.submissions, key=lambda s: s.student.id):
-            st = status.get(sub.student.id, {})
-            totals.append({
-                "trainee": sub.student.id, "first_name": sub.student.first_name or "",
-                "last_name": sub.student.last_name or "", "quiz": assignment.name,
-                "status": st.get("status", "graded"), "score": sub.score,
-                "max_score": sub.max_score,
-                "percent": round(100 * sub.score / sub.max_score, 1) if sub.max_score else "",
-                "needs_manual_grade": sub.needs_manual_grade,
-                "reason": "; ".join(st.get("reasons", [])),
-            })
-            for nb in sub.notebooks:
-                for g in sorted(nb.grades, key=lambda g: g.name):
-                    items.append({"trainee": sub.student.id, "quiz": assignment.name,
-                                  "item": g.name, "score": "" if g.score is None else g.score,
-                                  "max_score": g.max_score,
-                                  "needs_manual_grade": g.needs_manual_grade})
-        graded = {s.student.id for s in assignment.submissions}
+    for quiz in _quizzes(course):
+        status = load_status(course, quiz)
+        graded = set()
+        for trainee, first, last, _q in (s for s in subs if s[3] == quiz):
+            graded.add(trainee)
+            rows = sorted(by_sub[(trainee, quiz)], key=lambda r: r[2])
+            totals.append(_total(trainee, first, last, quiz, rows, status.get(trainee, {})))
+            # nbgrader's Grade.score: an ungraded cell counts 0.0, as in `nbgrader export`.
+            items += [{"trainee": trainee, "quiz": quiz, "item": item,
+                       "score": 0.0 if score is None else score, "max_score": mx,
+                       "needs_manual_grade": nm}
+                      for _t, _q, item, mx, _a, _m, _e, score, nm, _ts in rows]
         for trainee, st in sorted(status.items()):
             if st["status"] == "failed" and trainee not in graded:
                 totals.append({"trainee": trainee, "first_name": "", "last_name": "",
-                               "quiz": assignment.name, "status": "failed", "score": "",
+                               "quiz": quiz, "status": "failed", "score": "",
                                "max_score": "", "percent": "", "needs_manual_grade": "",
                                "reason": "; ".join(st["reasons"])})
     return totals, items
 
 
-def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
-    return path
+def _total(trainee: str, first: str | None, last: str | None, quiz: str,
+           rows: list[tuple[Any, ...]], st: dict[str, Any]) -> dict[str, Any]:
+    """One submission's totals: ``SubmittedAssignment.score``/``max_score``/``needs_manual``."""
+    score = sum(r[7] or 0.0 for r in rows)
+    max_score = sum(r[3] or 0.0 for r in rows)
+    return {
+        "trainee": trainee, "first_name": first or "", "last_name": last or "", "quiz": quiz,
+        "status": st.get("status", "graded"), "score": score, "max_score": max_score,
+        "percent": round(100 * score / max_score, 1) if max_score else "",
+        "needs_manual_grade": any(r[8] for r in rows),
+        "reason": "; ".join(st.get("reasons", [])),
+    }
 
 
-def export_grades(course: Path, out: Path) -> tuple[Path, Path]:
+def export_grades(course: Path | Course, out: Path) -> tuple[Path, Path]:
     """Write ``grades.csv`` (totals) and ``grades-items.csv`` (trainee × item) into ``out``."""
-    from nbgrader.api import Gradebook
-
-    from peercert.course import load_settings
-
-    settings = load_settings(course)
-    with Gradebook(settings.db_url, settings.course_id) as gb:
-        totals, items = _rows(gb, course)
-    return _write(out / "grades.csv", TOTAL_COLUMNS, totals), _write(
-        out / "grades-items.csv", ITEM_COLUMNS, items)
+    c = course if isinstance(course, Course) else Course.open(course)
+    try:
+        totals, items = _rows(c)
+    finally:
+        c.close()
+    return (output.write_csv(out / "grades.csv", TOTAL_COLUMNS, totals),
+            output.write_csv(out / "grades-items.csv", ITEM_COLUMNS, items))

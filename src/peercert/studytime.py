@@ -22,7 +22,6 @@ The allowances are deliberately modest and stated here so a reviewer can check t
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 from peercert.curriculum import module_prose, module_widgets
+from peercert.output import write_text
 
 READING_WPM = 150
 SELF_CHECK_MINUTES = 3.0
@@ -136,8 +136,5 @@ def update_module(path: Path, banks_dir: Path | None = None) -> bool:
         return False
     first.source = source
     meta["study_minutes"] = time.stated_minutes
-    # Write then rename, so an interrupted update never leaves a truncated module.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, nbformat.writes(nb) + "\n")
     return True

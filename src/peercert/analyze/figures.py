@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,7 +147,7 @@ def difficulty_discrimination(qa: QuizAnalysis) -> Figure:
     return fig
 
 
-def _heat_panel(ax, grid: pd.DataFrame, threshold: float, labelled: bool, cmap) -> object:
+def _heat_panel(ax, grid: pd.DataFrame, threshold: float, labelled: bool, cmap) -> Any:
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1,
                       interpolation="nearest")

@@ -14,12 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from peercert.analyze.answers import read_answers
-from peercert.analyze.course import CourseConfig, NoGradedSubmissions, course_config, open_gradebook
+from peercert.analyze.course import NoGradedSubmissions, course_config
 from peercert.analyze.model import RESPONSE_COLUMNS, AnalysisError, items_from_banks
-from peercert.bank import Bank, BankError, load_bank
+from peercert.bank import Bank, BankError, load_bank, quiz_renames
+from peercert.course import GRADE_ROW_COLUMNS, Course
+from peercert.errors import NoGradesError
 
 GRADE_COLUMNS = [
-    "trainee", "quiz", "item_id", "max_score", "auto_score", "manual_score", "needs_manual_grade",
+    "trainee", "quiz", "item_id", "max_score", "auto_score", "manual_score", "score",
+    "needs_manual_grade",
 ]
 
 
@@ -31,7 +34,7 @@ class UnknownQuiz(AnalysisError):
 class CourseData:
     """Everything analysis reads from a course, plus what it had to leave out and why."""
 
-    config: CourseConfig
+    config: Course
     responses: pd.DataFrame
     items: pd.DataFrame
     banks: dict[str, Bank]
@@ -44,34 +47,22 @@ class CourseData:
         return [q for q in self.banks if q in graded]
 
 
-def read_grades(cfg: CourseConfig) -> pd.DataFrame:
-    """Every grade cell score in the gradebook, one row per trainee, quiz and item."""
-    from nbgrader.api import (
-        Assignment,
-        Grade,
-        GradeCell,
-        SubmittedAssignment,
-        SubmittedNotebook,
-    )
-    from sqlalchemy import select
+def read_grades(cfg: Course) -> pd.DataFrame:
+    """Every grade cell score in the gradebook, one row per trainee, quiz and item.
 
-    stmt = (
-        select(SubmittedAssignment.student_id, Assignment.name, GradeCell.name,
-               GradeCell.max_score, Grade.auto_score, Grade.manual_score,
-               Grade.needs_manual_grade)
-        .select_from(Grade)
-        .join(GradeCell, Grade.cell_id == GradeCell.id)
-        .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-        .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-        .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-    )
-    with open_gradebook(cfg) as gb:
-        rows = gb.db.execute(stmt).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=GRADE_COLUMNS)
+    ``score`` is nbgrader's (manual wins over auto, plus extra credit), NaN while ungraded.
+    """
+    try:
+        rows = cfg.grade_rows()
+    except NoGradesError as exc:
+        raise NoGradedSubmissions(str(exc)) from exc
+    finally:
+        cfg.close()
+    return pd.DataFrame(rows, columns=list(GRADE_ROW_COLUMNS))[GRADE_COLUMNS]
 
 
 def grades_to_responses(grades: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Scores (manual wins over auto; neither = not graded yet) in the responses layout.
+    """Scores (nbgrader's rule; neither auto nor manual = not graded yet) as responses.
 
     A reflection nbgrader scored 0 by itself (the answer cell was left as given) is omitted.
     """
@@ -88,14 +79,15 @@ def grades_to_responses(grades: pd.DataFrame, items: pd.DataFrame) -> pd.DataFra
         "trainee": grades["trainee"].astype(str),
         "quiz": grades["quiz"].astype(str),
         "item_id": grades["item_id"].astype(str),
-        "score": manual.where(manual.notna(), auto),
+        "score": (grades["score"].astype(float) if "score" in grades
+                  else manual.where(manual.notna(), auto)),
         "max_score": grades["max_score"].astype(float),
         "answer": pd.Series(None, index=grades.index, dtype=object),
         "omitted": omitted,
     }, columns=RESPONSE_COLUMNS)
 
 
-def _load_banks(cfg: CourseConfig, needed: Iterable[str]) -> tuple[dict[str, Bank], list[str]]:
+def _load_banks(cfg: Course, needed: Iterable[str]) -> tuple[dict[str, Bank], list[str]]:
     banks: dict[str, Bank] = {}
     warnings: list[str] = []
     needed = set(needed)
@@ -109,16 +101,19 @@ def _load_banks(cfg: CourseConfig, needed: Iterable[str]) -> tuple[dict[str, Ban
     return banks, warnings
 
 
-def _answer_frame(cfg: CourseConfig, quiz: str, trainees: Iterable[str],
-                  items: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+def _answer_frame(cfg: Course, quiz: str, trainees: Iterable[str],
+                  items: pd.DataFrame, warnings: list[str],
+                  banks_formerly: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    banks_formerly = banks_formerly or {}
     meta = items[items["quiz"] == quiz]
     specs = {i: (t, "".join(o)) for i, t, o in zip(meta["item_id"], meta["type"],
                                                      meta["options"], strict=True)}
     rows = []
     for trainee in trainees:
-        path = cfg.notebook("submitted", trainee, quiz)
-        if not path.is_file():
-            path = cfg.notebook("autograded", trainee, quiz)
+        names = [quiz, *(banks_formerly.get(quiz, []))]
+        candidates = [cfg.notebook(stage, trainee, name)
+                      for name in names for stage in ("submitted", "autograded")]
+        path = next((p for p in candidates if p.is_file()), candidates[0])
         try:
             found = read_answers(path, specs)
         except (OSError, ValueError) as exc:
@@ -174,13 +169,16 @@ def load_course(course: Path, quizzes: Sequence[str] | None = None,
     cfg = course_config(course)
     banks, warnings = _load_banks(cfg, quizzes or ())
     items = items_from_banks(banks.values())
-    grades = _check_items(read_grades(cfg), items, warnings)
+    grades = read_grades(cfg)
+    grades["quiz"] = grades["quiz"].replace(quiz_renames(banks.values()))
+    grades = _check_items(grades, items, warnings)
     responses = grades_to_responses(grades, items)
     data = CourseData(cfg, responses, items, banks, ())
     chosen = resolve_quizzes(quizzes, banks, data.graded_quizzes)
     if with_answers:
         frames = [_answer_frame(cfg, q, sorted(set(responses.loc[responses["quiz"] == q,
-                                                                  "trainee"])), items, warnings)
+                                                                  "trainee"])), items, warnings,
+                               {q: list(b.formerly) for q, b in banks.items()})
                   for q in chosen]
         responses = add_answers(responses, pd.concat(frames, ignore_index=True))
     return CourseData(cfg, responses, items, banks, tuple(warnings)), chosen

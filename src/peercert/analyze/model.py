@@ -26,7 +26,10 @@ from typing import Any
 
 import pandas as pd
 
+from peercert.answers import canonical_text
 from peercert.bank import AUTO_TYPES, Bank
+from peercert.defaults import MASTERY_THRESHOLD
+from peercert.errors import PeercertError
 
 RESPONSE_COLUMNS = ["trainee", "quiz", "item_id", "score", "max_score", "answer", "omitted"]
 ITEM_COLUMNS = [
@@ -43,24 +46,15 @@ class Thresholds:
     too_hard: float = 0.25
     low_discrimination: float = 0.15
     dead_distractor: float = 0.05
-    mastery: float = 0.70
+    mastery: float = MASTERY_THRESHOLD
     group_share: float = 0.27
 
 
 DEFAULT_THRESHOLDS = Thresholds()  # frozen, so sharing it as a default is safe
 
 
-class AnalysisError(ValueError):
+class AnalysisError(PeercertError, ValueError):
     """The course or the data cannot be analysed; the message says why in plain words."""
-
-
-def canonical_text(answer: Any) -> str:
-    """Canonical answer (from ``peercert.scoring.normalize``) as text: "B", "A,C", "True"."""
-    if isinstance(answer, bool):
-        return str(answer)
-    if isinstance(answer, (list, tuple)):
-        return ",".join(str(x) for x in answer)
-    return str(answer)
 
 
 def option_labels(item_type: str, options: Iterable[str] = ()) -> tuple[str, ...]:

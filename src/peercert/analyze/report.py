@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import jinja2
 import pandas as pd
 
 from peercert.analyze import figures
 from peercert.analyze.mastery import below_threshold, mastery_grid
 from peercert.analyze.quiz import QuizAnalysis
+from peercert.output import templates
 from peercert.tags import COMPETENCIES
 
 MAX_LISTED_TRAINEES = 200
@@ -21,7 +20,6 @@ FLAG_LABELS = {
     "negative-discrimination": "negative discrimination", "dead-distractor": "dead distractor",
     "distractor-attracts-upper": "attracts top group",
 }
-NOT_COMPUTABLE = "not computable"
 
 
 @dataclass(frozen=True)
@@ -33,18 +31,6 @@ class ReportContext:
     mastery_threshold: float = 0.70
     warnings: tuple[str, ...] = ()
     version: str = ""
-
-
-def _number(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NOT_COMPUTABLE
-    return f"{value:.{digits}f}"
-
-
-def _percent(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NOT_COMPUTABLE
-    return f"{value:.0%}"
 
 
 def reliability_words(alpha: float) -> str:
@@ -60,19 +46,6 @@ def reliability_words(alpha: float) -> str:
                 "decide anything about a trainee on this quiz alone.")
     return ("Very low: the total score is mostly noise for this group. Review the flagged "
             "questions before using these scores.")
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("peercert.analyze", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = _number
-    env.filters["pct"] = _percent
-    return env
 
 
 def _figures(qa: QuizAnalysis, ctx: ReportContext) -> list[dict[str, str]]:
@@ -99,7 +72,7 @@ def render_report(qa: QuizAnalysis, ctx: ReportContext) -> str:
     """The HTML text of the report for one quiz."""
     below = _below(ctx.mastery)
     options = {item: grp.to_dict("records") for item, grp in qa.options.groupby("item_id")}
-    return _environment().get_template("report.html.j2").render(
+    return templates().get_template("analyze/report.html.j2").render(
         qa=qa, ctx=ctx, s=qa.summary, th=qa.thresholds,
         items=qa.items.to_dict("records"), flagged=qa.flagged.to_dict("records"), options=options,
         figures=_figures(qa, ctx), reliability_words=reliability_words(qa.summary.alpha),

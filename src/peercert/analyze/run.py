@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from peercert import output
 from peercert.analyze.load import load_course
 from peercert.analyze.mastery import competency_mastery
 from peercert.analyze.model import DEFAULT_THRESHOLDS, Thresholds
@@ -42,8 +43,7 @@ def output_dir(course: Path, quiz: str, out: Path | None, several: bool) -> Path
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
     # round() then the default float repr: per-value float_format is 10x slower on big cohorts
-    frame.round(DECIMALS).to_csv(path, index=False)
-    return path
+    return output.write_frame(path, frame.round(DECIMALS))
 
 
 def write_outputs(qa: QuizAnalysis, ctx: ReportContext, out: Path) -> list[Path]:
@@ -57,8 +57,7 @@ def write_outputs(qa: QuizAnalysis, ctx: ReportContext, out: Path) -> list[Path]
         _csv(qa.distribution, out / "score-distribution.csv"),
         _csv(ctx.mastery, out / "competency-mastery.csv"),
     ]
-    report = out / REPORT_NAME
-    report.write_text(render_report(qa, ctx), encoding="utf-8")
+    report = output.write_text(out / REPORT_NAME, render_report(qa, ctx))
     return [*files, report]
 
 

@@ -89,7 +89,7 @@ def run_agreement(course: Path, quiz: str, second: Path,
     levels = _levels(data, quiz)
     other = read_second_grader(second, quiz)
     check_scale(other, {i: max(v) for i, v in levels.items()}, second)
-    table = grader_agreement(first, other, levels, weights)
+    table = grader_agreement(first, other, dict(levels), weights)
     matched = first.merge(other, on=["trainee", "item_id"], suffixes=("_1", "_2"))
     both = matched.dropna(subset=["score_1", "score_2"])
     if both.empty:

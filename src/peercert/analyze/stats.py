@@ -8,6 +8,7 @@ no I/O, no warnings: empty slices and zero variances are detected before dividin
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ UPPER_LOWER_SHARE = 0.27
 RELATIVE_TOLERANCE = 1e-10
 
 
-def _no_spread(squared_deviations: np.ndarray, squares: np.ndarray) -> np.ndarray:
+def _no_spread(squared_deviations: Any, squares: Any) -> Any:
     """True where the spread is zero up to rounding (partial credit is stored rounded, so
     2.0 - 0.6667 and 1.6667 - 0.3333 must count as the same value)."""
     return squared_deviations <= RELATIVE_TOLERANCE * squares
@@ -69,7 +70,7 @@ def cronbach_alpha(scores: np.ndarray) -> float:
     if k < 2 or n < 2:
         return math.nan
     total = scores.sum(axis=1)
-    total_var = total.var()
+    total_var = float(total.var())
     if _no_spread(total_var, float(np.mean(total * total))):
         return math.nan
     return float(k / (k - 1) * (1.0 - scores.var(axis=0).sum() / total_var))
@@ -83,7 +84,7 @@ def kr20(correct: np.ndarray) -> float:
         return math.nan
     p = correct.mean(axis=0)
     total = correct.sum(axis=1)
-    total_var = total.var()
+    total_var = float(total.var())
     if _no_spread(total_var, float(np.mean(total * total))):
         return math.nan
     return float(k / (k - 1) * (1.0 - (p * (1.0 - p)).sum() / total_var))

@@ -1,7 +1,8 @@
 """The ``peercert`` command line: a thin layer over the library API.
 
 Each command lives in its own module and imports its stage lazily, inside the command
-function, so that ``peercert --help`` answers fast.
+function, so that ``peercert --help`` answers fast. User errors are handled once, in the app
+(:mod:`peercert.cli.app`): one red line and exit code 1, never a traceback.
 """
 
 from __future__ import annotations

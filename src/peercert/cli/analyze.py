@@ -6,7 +6,6 @@ pandas and the analysis package are imported inside the commands so ``--help`` s
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,7 +21,9 @@ if TYPE_CHECKING:
 
 
 def _fmt(value: float, spec: str = ".2f") -> str:
-    return "not computable" if value is None or math.isnan(value) else format(value, spec)
+    from peercert.output import fmt_number
+
+    return fmt_number(value, spec)
 
 
 def _summary(console: Console, analyses: dict[str, QuizAnalysis]) -> None:
@@ -61,8 +62,10 @@ AnalysisOut = Annotated[Path | None, typer.Option(
     help="Output folder. One quiz: its files go straight in (default "
          "<course>/reports/analysis/<quiz>). Several quizzes: into <out>/<quiz> (default "
          "<course>/reports/analysis/<quiz>).")]
-Threshold = Annotated[float, typer.Option(
-    min=0.0, max=1.0, help="Share of points below which a competency is listed for a trainee.")]
+Threshold = Annotated[float | None, typer.Option(
+    min=0.0, max=1.0, show_default=False,
+    help="Share of points below which a competency is listed for a trainee "
+         "(default: the course's c.Peercert.mastery_threshold, else 0.70).")]
 SheetOut = Annotated[Path | None, typer.Option(
     "--out", show_default=False,
     help="CSV to write (default <course>/reports/second-grader/<quiz>.csv).")]
@@ -84,7 +87,7 @@ def analyze(
     quizzes: Quizzes = None,
     course: Path = COURSE,
     out: AnalysisOut = None,
-    mastery_threshold: Threshold = 0.70,
+    mastery_threshold: Threshold = None,
 ) -> None:
     """Item analysis, reliability and competency mastery; writes CSVs and an HTML report.
 
@@ -93,15 +96,13 @@ def analyze(
     """
     from rich.console import Console
 
-    from peercert.analyze import AnalysisError, Thresholds, run_analyze
+    from peercert.analyze import Thresholds, run_analyze
+    from peercert.analyze.course import course_config
 
     console = Console()
-    try:
-        result = run_analyze(course, quizzes or None, out,
-                             Thresholds(mastery=mastery_threshold))
-    except AnalysisError as exc:
-        _fail(str(exc))
-        return
+    mastery = (mastery_threshold if mastery_threshold is not None
+               else course_config(course).defaults.mastery_threshold)
+    result = run_analyze(course, quizzes or None, out, Thresholds(mastery=mastery))
     for warning in result.warnings:
         console.print(f"[yellow]note:[/yellow] {warning}")
     _summary(console, result.analyses)
@@ -123,16 +124,11 @@ def export_reflections(
     The second grader fills the score column (one of the listed levels) and the sheet goes
     back in with `peercert agreement QUIZ --second-grader FILE`.
     """
-    from peercert.analyze import AnalysisError, reflection_sheet
+    from peercert.analyze import reflection_sheet
+    from peercert.output import write_frame
 
-    try:
-        sheet = reflection_sheet(course, quiz, with_text=with_text)
-    except AnalysisError as exc:
-        _fail(str(exc))
-        return
-    path = out or course / "reports" / "second-grader" / f"{quiz}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.to_csv(path, index=False)
+    sheet = reflection_sheet(course, quiz, with_text=with_text)
+    path = write_frame(out or course / "reports" / "second-grader" / f"{quiz}.csv", sheet)
     typer.echo(f"wrote {len(sheet)} reflections to grade: {path}")
     if with_text:
         typer.secho("This sheet contains reflection text: keep it in the course.", fg="yellow")
@@ -150,15 +146,11 @@ def agreement(
     from rich.console import Console
     from rich.table import Table
 
-    from peercert.analyze import AnalysisError, run_agreement
+    from peercert.analyze import run_agreement
 
     if weights not in ("quadratic", "linear"):
         _fail(f"--weights must be quadratic or linear, not {weights!r}")
-    try:
-        result = run_agreement(course, quiz, second_grader, weights)  # type: ignore[arg-type]
-    except AnalysisError as exc:
-        _fail(str(exc))
-        return
+    result = run_agreement(course, quiz, second_grader, weights)  # type: ignore[arg-type]
     table = Table(title=f"{quiz}: grader agreement ({result.pairs} pairs, {weights} kappa)")
     for col in ("item", "pairs", "exact agreement", "weighted kappa", "note"):
         table.add_column(col)
@@ -169,5 +161,7 @@ def agreement(
     if result.unmatched:
         typer.echo(f"{result.unmatched} row(s) of the sheet had no score or no first-grader score")
     if out:
-        result.table.to_csv(out, index=False, float_format="%.6g")
+        from peercert.output import write_frame
+
+        write_frame(out, result.table, float_format="%.6g")
         typer.echo(f"wrote {out}")

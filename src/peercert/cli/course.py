@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 
-from peercert.cli.app import app
+from peercert.cli.app import app, fail
 
 COURSE = typer.Option(Path("."), "--course",
                       help="The course directory (holds nbgrader_config.py).")
 
 
-def _fail(message: str) -> None:
-    typer.secho(message, fg="red", err=True)
-    raise typer.Exit(1)
+def _fail(message: str) -> NoReturn:
+    fail(message)
 
 
 @app.command()
@@ -30,7 +30,6 @@ def check(
         for line in exc.problems:
             typer.secho(line, fg="red", err=True)
         _fail(f"{len(exc.problems)} problem(s) found in {assignments}")
-        return
     if not banks:
         _fail(f"no item banks (*.yaml) found in {assignments}")
     items = sum(len(b.items) for b in banks)
@@ -50,7 +49,8 @@ def build(
         paths = build_course(assignments, source)
     except BankError as exc:
         _fail(str(exc))
-        return
+    if not paths:
+        _fail(f"nothing built: no item banks (*.yaml) in {assignments}")
     for path in paths:
         typer.echo(f"built {path}")
 
@@ -64,11 +64,7 @@ def init(
     """Create a self-contained course (config, modules, banks, built sources, profiles)."""
     from peercert.course import init_course
 
-    try:
-        course = init_course(directory, course_id=course_id, force=force)
-    except FileExistsError as exc:
-        _fail(str(exc))
-        return
+    course = init_course(directory, course_id=course_id, force=force)
     typer.echo(f"Created course {course_id!r} in {course}")
     typer.echo(f"Next: cd {course} && peercert release --all   (then start JupyterLab there)")
 
@@ -81,14 +77,12 @@ def release(
     """Build, run nbgrader generate_assignment and release_assignment for quizzes."""
     from peercert.bank import load_banks
     from peercert.build import build_course
-    from peercert.course import StepFailed, nbgrader_api, release_quizzes
+    from peercert.course import Course, nbgrader_api, release_quizzes
 
-    build_course(course / "assignments", course / "source")
-    names = quizzes or [b.quiz for b in load_banks(course / "assignments")]
-    try:
-        release_quizzes(nbgrader_api(course), names, lambda q: typer.echo(f"released {q}"))
-    except StepFailed as exc:
-        _fail(str(exc))
+    root = Course.open(course).root  # a missing course: one line, before anything is built
+    build_course(root / "assignments", root / "source")
+    names = quizzes or [b.quiz for b in load_banks(root / "assignments")]
+    release_quizzes(nbgrader_api(root), names, lambda q: typer.echo(f"released {q}"))
 
 
 @app.command()
@@ -97,9 +91,11 @@ def export(
     out: Path = typer.Option(None, help="Default: <course>/reports."),
 ) -> None:
     """Write grades.csv (totals with status) and grades-items.csv (trainee x item)."""
+    from peercert.course import Course
     from peercert.export import export_grades
 
-    for path in export_grades(course, out or course / "reports"):
+    c = Course.open(course)
+    for path in export_grades(c, out or c.root / "reports"):
         typer.echo(f"wrote {path}")
 
 
@@ -109,7 +105,8 @@ def demo(
                              help="Where the demo course and reports go."),
     trainees: int = typer.Option(30, min=1, max=5000, help="Cohort size to simulate."),
     seed: int = typer.Option(0, help="Random seed for the simulated cohort."),
-    workers: int = typer.Option(2, min=1, help="Grading processes."),
+    workers: int = typer.Option(None, min=1, show_default=False,
+                                help="Grading processes (default 2)."),
     force: bool = typer.Option(False, help="Replace a previous demo course in --out."),
 ) -> None:
     """Run the whole course on the embedded SQLite gradebook with a simulated cohort."""
@@ -122,19 +119,15 @@ def demo(
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}  # stage -> rich TaskID
 
         def tick(stage: str, n: int) -> None:
             if stage not in tasks:
                 tasks[stage] = progress.add_task(stage, total=None)
             progress.advance(tasks[stage], n)
 
-        try:
-            result = run_demo(out, trainees, seed=seed, workers=workers, force=force,
-                              say=console.print, tick=tick)
-        except (FileExistsError, RuntimeError) as exc:
-            _fail(str(exc))
-            return
+        result = run_demo(out, trainees, seed=seed, workers=workers, force=force,
+                          say=console.print, tick=tick)
     console.print(f"\n[bold]Done.[/bold] {len(result.quizzes)} quizzes x {trainees} trainees.")
     console.print(f"Course (open it in JupyterLab, or run nbgrader there): {result.course}")
     for path in result.files:

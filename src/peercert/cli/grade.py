@@ -18,7 +18,9 @@ def grade(
     course: Path = COURSE,
     every: bool = typer.Option(False, "--all",
                                help="Grade every released quiz that has submissions."),
-    workers: int = typer.Option(2, min=1, help="Processes that read and score submissions."),
+    workers: int = typer.Option(None, min=1, show_default=False,
+                                help="Processes that read and score submissions "
+                                     "(default: the course's c.Peercert.workers, else 2)."),
     student: list[str] = typer.Option(None, "--student", help="Grade only these trainees."),
     execute_unsafe: bool = typer.Option(
         False, "--execute-unsafe",
@@ -27,29 +29,22 @@ def grade(
     """Grade every submission of QUIZ without running trainee code; exact nbgrader scores."""
     from rich.console import Console
 
-    from peercert.grade import NotReleased, quizzes_with_submissions
+    from peercert.grade import quizzes_with_submissions
 
     console = Console()
-    try:
-        chosen = quizzes_with_submissions(course) if every else list(quizzes or [])
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-        return
+    chosen = quizzes_with_submissions(course) if every else list(quizzes or [])
     if not chosen:
         _fail("name a quiz to grade, or pass --all" if not every
               else f"no released quiz in {course} has submissions yet: run 'nbgrader collect'")
     ok = True
     for quiz in chosen:
-        try:
-            ok &= _grade_quiz(console, course, quiz, workers, student, execute_unsafe)
-        except (NotReleased, FileNotFoundError) as exc:
-            _fail(str(exc))
+        ok &= _grade_quiz(console, course, quiz, workers, student, execute_unsafe)
     if not ok:
         raise typer.Exit(1)
 
 
-def _grade_quiz(console: Any, course: Path, quiz: str, workers: int, student: list[str] | None,
-                execute_unsafe: bool) -> bool:
+def _grade_quiz(console: Any, course: Path, quiz: str, workers: int | None,
+                student: list[str] | None, execute_unsafe: bool) -> bool:
     """Grade one quiz with a progress bar; print its summary. False when a trainee failed."""
     from rich.progress import (
         BarColumn,

@@ -1,4 +1,4 @@
-"""``peercert lint``: the item-writing review of the banks."""
+"""``peercert lint`` and ``peercert rubrics``: review items, guide graders."""
 
 from __future__ import annotations
 
@@ -53,3 +53,17 @@ def lint(
         typer.echo(render_text(report, verbose=verbose))
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def rubrics(
+    quizzes: list[str] = typer.Argument(None, help="Quizzes (all when none are given)."),
+    assignments: Path = typer.Option(Path("assignments"), help="Folder of item banks."),
+    out: Path = typer.Option(Path("reports/rubrics"), help="Where to write the guides."),
+) -> None:
+    """Write grader guides (rubric levels with notes and an example answer per level) for
+    hand-grading written answers in formgrader; they never reach trainees."""
+    from peercert.rubrics import write_rubric_guides
+
+    for path in write_rubric_guides(assignments, out, quizzes or ()):
+        typer.echo(f"wrote {path}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -29,11 +29,10 @@ STATUS_STYLE = {"met": ("green", "met"), "not_met": ("yellow", "not met"),
                 "no_evidence": ("red", "no evidence")}
 
 
-def _fail(lines: list[str], summary: str) -> None:
-    for line in lines:
-        typer.secho(line, fg="red", err=True)
-    typer.secho(summary, fg="red", err=True, bold=True)
-    raise typer.Exit(1)
+def _fail(lines: list[str], summary: str) -> NoReturn:
+    from peercert.cli.app import fail
+
+    fail(summary, lines or ())
 
 
 def _as_of(text: str | None) -> date:
@@ -43,7 +42,6 @@ def _as_of(text: str | None) -> date:
         return date.fromisoformat(text)
     except ValueError:
         _fail([], f"--as-of {text!r} is not a date; write YYYY-MM-DD")
-        raise  # unreachable: _fail exits
 
 
 def _guarded(call: Any) -> Any:

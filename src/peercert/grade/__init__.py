@@ -7,7 +7,6 @@ writer, committing in batches, so SQLite never reports "database is locked".
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -17,6 +16,8 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from peercert import output
+from peercert.course import Course
 from peercert.grade.read import Outcome, SubmissionResult, grade_submission
 from peercert.grade.trusted import NotReleased, TrustedQuiz, load_trusted
 
@@ -40,54 +41,48 @@ class GradeReport:
         return self.count("failed") == 0
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+@dataclass(frozen=True)
+class Folders:
+    """Where a worker reads submissions and writes autograded copies (from the course config)."""
+
+    submitted: Path
+    autograded: Path
 
 
-def _grade_one(course: Path, trusted: TrustedQuiz, trainee: str) -> tuple[SubmissionResult, str]:
+def _grade_one(folders: Folders, trusted: TrustedQuiz,
+               trainee: str) -> tuple[SubmissionResult, str]:
     quiz = trusted.quiz
-    folder = course / "submitted" / trainee / quiz
+    folder = folders.submitted / trainee / quiz
     result = grade_submission(folder / f"{quiz}.ipynb", trainee, trusted)
     stamp_file = folder / "timestamp.txt"
     stamp = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.exists() else ""
     if result.notebook is not None:
-        out = course / "autograded" / trainee / quiz
-        _write_atomic(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n")
+        out = folders.autograded / trainee / quiz
+        output.write_text(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n")
         if stamp:
-            _write_atomic(out / "timestamp.txt", stamp)
+            output.write_text(out / "timestamp.txt", stamp)
         result.notebook = None  # written; do not ship it back to the writer
     return result, stamp
 
 
-def quizzes_with_submissions(course: Path) -> list[str]:
+def quizzes_with_submissions(course: Path | Course) -> list[str]:
     """Released quizzes (in the gradebook) with at least one collected submission."""
-    from nbgrader.api import Gradebook
-
-    from peercert.course import load_settings
-
-    settings = load_settings(course.resolve())
-    with Gradebook(settings.db_url, settings.course_id) as gb:
-        names = sorted(a.name for a in gb.assignments)
-    return [q for q in names if _submitters(course.resolve(), q)]
-
-
-def _submitters(course: Path, quiz: str) -> list[str]:
-    """Folder names under ``submitted/`` holding a collected submission of ``quiz``."""
-    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{quiz}") if p.is_dir())
+    c = course if isinstance(course, Course) else Course.open(course)
+    if not c.has_gradebook():
+        return []
+    return [q for q in c.quizzes() if c.submitters(q)]
 
 
 def _failed(trainee: str, quiz: str, reason: str) -> Outcome:
     return SubmissionResult(trainee, quiz, "failed", [reason]).outcome()
 
 
-def find_trainees(course: Path, quiz: str,
+def find_trainees(course: Path | Course, quiz: str,
                   students: list[str] | None) -> tuple[list[str], list[Outcome]]:
     """Trainees with a submission of ``quiz``, and failed outcomes for bad requested ids."""
-    submitted = course / "submitted"
-    found = _submitters(course, quiz)
+    c = course if isinstance(course, Course) else Course.open(course)
+    submitted = c.folder("submitted")
+    found = c.submitters(quiz)
     if not students:
         good = [t for t in found if TRAINEE_ID.match(t)]
         bad = [_failed(t, quiz, f"trainee id {t!r} has characters nbgrader does not allow")
@@ -104,12 +99,12 @@ def find_trainees(course: Path, quiz: str,
     return good, bad
 
 
-def _grade_chunk(course: Path, trusted: TrustedQuiz,
+def _grade_chunk(course: Folders, trusted: TrustedQuiz,
                  trainees: list[str]) -> list[tuple[SubmissionResult, str]]:
     return [_grade_one(course, trusted, t) for t in trainees]
 
 
-def _scored(course: Path, trusted: TrustedQuiz, trainees: list[str],
+def _scored(course: Folders, trusted: TrustedQuiz, trainees: list[str],
             workers: int) -> Iterator[tuple[SubmissionResult, str]]:
     """Results in trainee order; at most a few chunks per worker are in flight at once."""
     if workers <= 1 or len(trainees) < 8:
@@ -127,41 +122,44 @@ def _scored(course: Path, trusted: TrustedQuiz, trainees: list[str],
             yield from done
 
 
-def grade_quiz(course: Path, quiz: str, *, workers: int = 1, students: list[str] | None = None,
+def grade_quiz(course: Path, quiz: str, *, workers: int | None = None,
+               students: list[str] | None = None,
                progress: Callable[[int, int], None] | None = None) -> GradeReport:
     """Grade every (or the given) trainee's submission of ``quiz`` in ``course``.
 
-    ``progress(done, total)`` is called with ``done = 0`` once the submissions are found,
-    then after each submission is scored.
+    ``workers`` defaults to the course's ``c.Peercert.workers``. ``progress(done, total)`` is
+    called with ``done = 0`` once the submissions are found, then after each submission.
     """
-    from nbgrader.api import Gradebook
-    from nbgrader.utils import parse_utc
-
-    from peercert.course import load_config, load_settings
     from peercert.grade.record import GradebookWriter
     from peercert.grade.status import save_status
+    from peercert.nbgrader_compat import parse_utc
 
-    course = course.resolve()
-    settings = load_settings(course)
+    c = Course.open(course)
     report = GradeReport(quiz)
-    with Gradebook(settings.db_url, settings.course_id) as gb:
-        trusted = load_trusted(gb, quiz)
-        writer = GradebookWriter(gb, quiz, load_config(course))
-        trainees, report.results = find_trainees(course, quiz, students)
-        if progress:
-            progress(0, len(trainees))
-        batch: list[SubmissionResult] = []
-        stamps: dict[str, datetime | None] = {}
-        for done, (result, stamp) in enumerate(_scored(course, trusted, trainees, workers), 1):
-            batch.append(result)
-            stamps[result.trainee] = parse_utc(stamp) if stamp else None
+    folders = Folders(c.folder("submitted"), c.folder("autograded"))
+    try:
+        with c.connect() as conn:
+            trusted = load_trusted(conn, quiz, course_id=c.course_id,
+                                   markers=c.hidden_test_markers)
+            writer = GradebookWriter(conn, quiz, c.config, course_id=c.course_id)
+            trainees, report.results = find_trainees(c, quiz, students)
             if progress:
-                progress(done, len(trainees))
-            if len(batch) >= BATCH or done == len(trainees):
-                writer.write(batch, stamps)
-                report.results += [r.outcome() for r in batch]
-                batch, stamps = [], {}
-    save_status(course, quiz, report.results)
+                progress(0, len(trainees))
+            batch: list[SubmissionResult] = []
+            stamps: dict[str, datetime | None] = {}
+            scored = _scored(folders, trusted, trainees, workers or c.defaults.workers)
+            for done, (result, stamp) in enumerate(scored, 1):
+                batch.append(result)
+                stamps[result.trainee] = parse_utc(stamp) if stamp else None
+                if progress:
+                    progress(done, len(trainees))
+                if len(batch) >= BATCH or done == len(trainees):
+                    writer.write(batch, stamps)
+                    report.results += [r.outcome() for r in batch]
+                    batch, stamps = [], {}
+    finally:
+        c.close()
+    save_status(c, quiz, report.results)
     return report
 
 
@@ -172,9 +170,10 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
     Returns the trainees regraded; their status records who graded them and the scores
     stock autograde wrote to the gradebook.
     """
-    from nbgrader.api import Gradebook
+    import sqlalchemy as sa
 
-    from peercert.course import load_settings, nbgrader_api
+    from peercert import nbgrader_compat as nbc
+    from peercert.course import nbgrader_api
     from peercert.grade.status import save_status
 
     course = course.resolve()
@@ -190,11 +189,22 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
             done.append(res.trainee)
         else:
             res.reasons.append("stock nbgrader autograde failed too")
-    settings = load_settings(course)
-    with Gradebook(settings.db_url, settings.course_id) as gb:
-        for res in report.results:
-            if res.trainee in done:
-                nb = gb.find_submission_notebook(report.quiz, report.quiz, res.trainee)
-                res.rescore({g.name: g.auto_score for g in nb.grades})
-    save_status(course, report.quiz, report.results)
+    c = Course.open(course)
+    g, bc, sn = nbc.grade, nbc.base_cell, nbc.submitted_notebook
+    sub, a = nbc.submitted_assignment, nbc.assignment
+    try:
+        with c.connect() as conn:
+            for res in report.results:
+                if res.trainee in done:
+                    rows = conn.execute(
+                        sa.select(bc.c.name, g.c.auto_score).join(bc, bc.c.id == g.c.cell_id)
+                        .join(sn, sn.c.id == g.c.notebook_id)
+                        .join(sub, sub.c.id == sn.c.assignment_id)
+                        .join(a, a.c.id == sub.c.assignment_id)
+                        .where(a.c.name == report.quiz, a.c.course_id == c.course_id,
+                               sub.c.student_id == res.trainee)).all()
+                    res.rescore(dict(rows))
+    finally:
+        c.close()
+    save_status(c, report.quiz, report.results)
     return done

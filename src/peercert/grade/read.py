@@ -8,7 +8,6 @@ become unreadable, the items that use them score 0, and the submission needs rev
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import json
@@ -16,17 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from peercert import nbgrader_compat as nbc
+from peercert.answers import Unreadable, bind_literals, cell_source
 from peercert.grade.trusted import TrustedQuiz
 from peercert.scoring import check
 
 MAX_BYTES = 50_000_000
-
-
-class Unreadable:
-    """A variable set by code that peercert does not run."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -116,55 +110,6 @@ def load_notebook(path: Path) -> dict[str, Any]:
     return nb
 
 
-def _source(cell: dict[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def released_source(source: str) -> str:
-    """A trusted cell as trainees received it: hidden test regions removed."""
-    kept, hidden = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            hidden = True
-        elif "END HIDDEN TESTS" in line:
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "\n".join(kept)
-
-
-def _grade_id(cell: dict[str, Any]) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def bind_literals(source: str, env: dict[str, Any]) -> str | None:
-    """Apply a cell's ``name = literal`` lines to env; return why the cell is not plain data."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        return f"cannot be read (line {exc.lineno}: {exc.msg})"
-    names = [t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
-             for t in n.targets if isinstance(t, ast.Name)]
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) or isinstance(
-                node, ast.Pass):
-            continue
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)):
-            try:
-                env[node.targets[0].id] = ast.literal_eval(node.value)
-                continue
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                pass
-        reason = f"has code that peercert does not run (line {node.lineno})"
-        for name in names:
-            env[name] = Unreadable(reason)
-        return reason
-    return None
-
-
 def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any]) -> tuple[ItemResult, str]:
     item = trusted.items[item_id]
     value = env.get(item.var)
@@ -191,26 +136,23 @@ def _label(cell: dict[str, Any], index: int) -> str:
 
 
 def _reflection(cell: dict[str, Any], item_id: str, trusted: TrustedQuiz) -> ItemResult:
-    from nbformat import from_dict
-    from nbgrader.utils import compute_checksum
-
     item = trusted.items[item_id]
-    node = from_dict(cell)
-    node.metadata.nbgrader.update(grade=True, solution=True, locked=False, points=item.points)
-    blank = compute_checksum(node) == trusted.checksums.get(item_id)
+    # The checksum nbgrader gave the released cell, over the trusted flags (not the trainee's).
+    meta = {**cell["metadata"]["nbgrader"], "grade": True, "solution": True, "locked": False,
+            "points": item.points}
+    as_released = {**cell, "metadata": {**cell["metadata"], "nbgrader": meta}}
+    blank = nbc.compute_checksum(as_released) == trusted.checksums.get(item_id)
     return ItemResult(item_id, 0.0 if blank else None, item.points, blank=blank)
 
 
 def _dedupe(cells: list[dict[str, Any]], result: SubmissionResult) -> None:
     """As nbgrader's ``DeduplicateIds``: the last cell with a grade id keeps it, earlier copies
     lose their nbgrader metadata. Repeated Jupyter cell ids are made unique."""
-    last = {_grade_id(c): i for i, c in enumerate(cells)}
+    before = [nbc.grade_id(c) for c in cells]
+    for index in nbc.dedupe_grade_ids(cells):
+        result.review(f"{_label(cells[index], index)} duplicates grade cell {before[index]}")
     ids: set[str] = set()
     for index, cell in enumerate(cells):
-        gid = _grade_id(cell)
-        if gid is not None and last[gid] != index:
-            result.review(f"{_label(cell, index)} duplicates grade cell {gid}")
-            cell["metadata"].pop("nbgrader", None)
         cid = cell.get("id")
         if isinstance(cid, str):
             cell["id"] = f"{cid[:50]}-dup{index}" if cid in ids else cid
@@ -222,10 +164,10 @@ def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) ->
     answered: set[str] = set()
     _dedupe(nb["cells"], result)
     for index, cell in enumerate(nb["cells"]):
-        cell["source"] = _source(cell)
-        gid = _grade_id(cell)
+        cell["source"] = cell_source(cell)
+        gid = nbc.grade_id(cell)
         if gid in trusted.locked_sources:
-            released = released_source(trusted.locked_sources[gid]).strip()
+            released = nbc.released_source(trusted.locked_sources[gid], trusted.markers).strip()
             if gid in trusted.items and cell["source"].strip() != released:
                 result.reasons.append(f"grade cell {gid} was edited; restored from the source")
             cell["source"] = trusted.locked_sources[gid]

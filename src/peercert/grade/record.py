@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import bindparam
+
+from peercert import nbgrader_compat as nbc
+from peercert.errors import NotReleasedError
 from peercert.grade.read import SubmissionResult
 
 Stamps = dict[str, datetime.datetime | None]
@@ -40,44 +44,51 @@ class Existing:
     comments: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-def _fast_sqlite(db: Any) -> None:
-    """WAL journal with normal sync: safe against corruption, without an fsync per commit."""
-    from sqlalchemy import text
+def _cells(db: Any, table: sa.Table, notebook_ids: list[str]) -> dict[str, dict[str, str]]:
+    """notebook id -> {cell name: cell id} for the cells of one cell table."""
+    bc = nbc.base_cell
+    out: dict[str, dict[str, str]] = {nid: {} for nid in notebook_ids}
+    for cid, name, nid in db.execute(
+            sa.select(bc.c.id, bc.c.name, bc.c.notebook_id).join(table, table.c.id == bc.c.id)
+            .where(bc.c.notebook_id.in_(notebook_ids)).order_by(bc.c.name)):
+        out[nid][name] = cid
+    return out
 
-    if db.bind.dialect.name == "sqlite":
-        db.execute(text("PRAGMA journal_mode=WAL"))
-        db.execute(text("PRAGMA synchronous=NORMAL"))
 
-
-def _layout(gradebook: Any, quiz: str) -> tuple[Any, list[NotebookLayout]]:
-    assignment = gradebook.find_assignment(quiz)
-    notebooks = [
-        NotebookLayout(
-            nb.id, nb.name,
-            {c.name: c.id for c in [*nb.grade_cells, *nb.task_cells]},
-            {c.name: c.id for c in [*nb.solution_cells, *nb.task_cells]},
-        )
-        for nb in assignment.notebooks
-    ]
-    return assignment, notebooks
+def _layout(db: Any, quiz: str, course_id: str | None) -> tuple[Any, list[NotebookLayout]]:
+    a, nb = nbc.assignment, nbc.notebook
+    stmt = a.select().with_only_columns(a.c.id, a.c.duedate).where(a.c.name == quiz)
+    if course_id is not None:
+        stmt = stmt.where(a.c.course_id == course_id)
+    assignment = db.execute(stmt).first()
+    if assignment is None:
+        raise NotReleasedError(f"quiz {quiz!r} is not in the gradebook")
+    names = dict(db.execute(nb.select().with_only_columns(nb.c.id, nb.c.name)
+                            .where(nb.c.assignment_id == assignment.id)).all())
+    ids = sorted(names, key=lambda i: names[i])
+    grades, solutions, tasks = (_cells(db, t, ids) for t in
+                                (nbc.grade_cells, nbc.solution_cells, nbc.task_cells))
+    return assignment, [NotebookLayout(i, names[i], {**grades[i], **tasks[i]},
+                                       {**solutions[i], **tasks[i]}) for i in ids]
 
 
 class GradebookWriter:
-    """Records batches of results for one quiz; keeps manual scores, as nbgrader does."""
+    """Records batches of results for one quiz; keeps manual scores, as nbgrader does.
 
-    def __init__(self, gradebook: Any, quiz: str, config: Any = None):
-        from nbgrader.api import Student
+    ``db`` is a SQLAlchemy connection (or session) on the gradebook; :meth:`write` commits
+    each batch.
+    """
 
-        self.db = gradebook.db
-        _fast_sqlite(self.db)
-        assignment, self.notebooks = _layout(gradebook, quiz)
+    def __init__(self, db: Any, quiz: str, config: Any = None, course_id: str | None = None):
+        self.db = getattr(db, "db", db)  # an nbgrader Gradebook keeps its session in .db
+        assignment, self.notebooks = _layout(self.db, quiz, course_id)
         self.assignment_id = assignment.id
         self.duedate = assignment.duedate
         self.cell_names = {cid: name for nb in self.notebooks
                            for cells in (nb.grade_cells, nb.comment_cells)
                            for name, cid in cells.items()}
-        self.known = {sid for (sid,) in self.db.query(Student.id)}
-        self.penalties = _LatePenalties(config)
+        self.known = set(self.db.execute(sa.select(nbc.student.c.id)).scalars())
+        self.penalties = nbc.LatePenalty(config)
 
     def write(self, results: Sequence[SubmissionResult], stamps: Stamps) -> None:
         """Store auto scores, 'No response.' comments, timestamps and late penalties."""
@@ -95,20 +106,17 @@ class GradebookWriter:
         self.db.commit()
 
     def _add_students(self, rows: list[SubmissionResult]) -> None:
-        from nbgrader.api import Student
-
         fresh = sorted({r.trainee for r in rows} - self.known)
         if fresh:
-            self.db.execute(Student.__table__.insert(), [{"id": t} for t in fresh])
+            self.db.execute(nbc.student.insert(), [{"id": t} for t in fresh])
             self.known.update(fresh)
 
     def _existing(self, trainees: list[str]) -> dict[str, Existing]:
         """Earlier submissions of these trainees, with the ids of their rows."""
-        from nbgrader.api import SubmittedAssignment, SubmittedNotebook
-
-        sa, sn = SubmittedAssignment.__table__, SubmittedNotebook.__table__
-        query = (sa.select().with_only_columns(sa.c.id, sa.c.student_id, sa.c.extension)
-                 .where(sa.c.assignment_id == self.assignment_id, sa.c.student_id.in_(trainees)))
+        sub, sn = nbc.submitted_assignment, nbc.submitted_notebook
+        query = (sub.select().with_only_columns(sub.c.id, sub.c.student_id, sub.c.extension)
+                 .where(sub.c.assignment_id == self.assignment_id,
+                        sub.c.student_id.in_(trainees)))
         found = {s: Existing(i, x) for i, s, x in self.db.execute(query)}
         if not found:
             return {}
@@ -126,9 +134,7 @@ class GradebookWriter:
 
     def _cells(self, owners: dict[str, tuple[Existing, str]]) -> None:
         """Fill in the grade and comment row ids of earlier submissions' notebooks."""
-        from nbgrader.api import Comment, Grade
-
-        g, c = Grade.__table__, Comment.__table__
+        g, c = nbc.grade, nbc.comment
         grade_cells = [i for nb in self.notebooks for i in nb.grade_cells.values()]
         comment_cells = [i for nb in self.notebooks for i in nb.comment_cells.values()]
         for gid, nid, cell, manual in self.db.execute(
@@ -144,8 +150,7 @@ class GradebookWriter:
 
     def _insert(self, new: list[SubmissionResult], stamps: Stamps) -> dict[str, str]:
         """The rows ``add_submission`` creates, filled in. Returns the quiz notebooks' row ids."""
-        from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook, new_uuid
-
+        new_uuid = nbc.new_uuid
         subs, nbs, grades, comments, quiz_nbs = [], [], [], [], {}
         for res in new:
             sub_id = new_uuid()
@@ -167,18 +172,15 @@ class GradebookWriter:
                     comments.append({"id": new_uuid(), "notebook_id": nb_id, "cell_id": cell_id,
                                      "auto_comment": _comment(res, name) if scored else None,
                                      "manual_comment": None})
-        for table, batch in ((SubmittedAssignment, subs), (SubmittedNotebook, nbs),
-                             (Grade, grades), (Comment, comments)):
+        for table, batch in ((nbc.submitted_assignment, subs), (nbc.submitted_notebook, nbs),
+                             (nbc.grade, grades), (nbc.comment, comments)):
             if batch:
-                self.db.execute(table.__table__.insert(), batch)
+                self.db.execute(table.insert(), batch)
         return quiz_nbs
 
     def _update(self, rows: list[SubmissionResult], existing: dict[str, Existing],
                 stamps: Stamps) -> dict[str, str]:
         """Refresh auto scores and comments of earlier submissions. Returns quiz notebook ids."""
-        from nbgrader.api import Comment, Grade, SubmittedAssignment
-        from sqlalchemy import bindparam
-
         subs, grades, comments, quiz_nbs = [], [], [], {}
         for res in rows:
             old = existing[res.trainee]
@@ -192,10 +194,10 @@ class GradebookWriter:
                 if (res.quiz, item_id) in old.comments:
                     comments.append({"b_id": old.comments[(res.quiz, item_id)],
                                      "b_text": _comment(res, item_id)})
-        sa, g, c = SubmittedAssignment.__table__, Grade.__table__, Comment.__table__
+        sub, g, c = nbc.submitted_assignment, nbc.grade, nbc.comment
         for stmt, batch in (
-            (sa.update().where(sa.c.id == bindparam("b_id")).values(timestamp=bindparam("b_ts")),
-             subs),
+            (sub.update().where(sub.c.id == bindparam("b_id"))
+             .values(timestamp=bindparam("b_ts")), subs),
             (g.update().where(g.c.id == bindparam("b_id"))
              .values(auto_score=bindparam("b_auto"), needs_manual_grade=bindparam("b_needs")),
              grades),
@@ -210,17 +212,16 @@ class GradebookWriter:
               extensions: dict[str, datetime.timedelta | None],
               notebook_ids: dict[str, str]) -> None:
         """``AssignLatePenalties``: reset every penalty, then ask the configured plugin."""
-        from nbgrader.api import SubmittedNotebook
-        from sqlalchemy import bindparam
-
-        sn = SubmittedNotebook.__table__
-        penalties = {notebook_ids[r.trainee]: None for r in rows}
+        sn, g = nbc.submitted_notebook, nbc.grade
+        penalties: dict[str, float | None] = {notebook_ids[r.trainee]: None for r in rows}
         late = {notebook_ids[r.trainee]: (r.trainee, secs) for r in rows
                 if (secs := self._seconds_late(stamps.get(r.trainee), extensions.get(r.trainee)))}
         if late:
-            self.db.flush()
-            scores = dict(self.db.query(SubmittedNotebook.id, SubmittedNotebook.score)
-                          .filter(SubmittedNotebook.id.in_(list(late))))
+            # SubmittedNotebook.score: the sum of its grades' scores (nbgrader's rule).
+            scores = dict.fromkeys(late, 0.0)
+            scores.update(self.db.execute(
+                sa.select(g.c.notebook_id, sa.func.sum(nbc.grade_score_sql(g)))
+                .where(g.c.notebook_id.in_(list(late))).group_by(g.c.notebook_id)).all())
             for nb_id, (trainee, secs) in late.items():
                 penalties[nb_id] = self.penalties.penalty(trainee, scores[nb_id], secs)
         self.db.execute(sn.update().where(sn.c.id == bindparam("b_id"))
@@ -229,36 +230,17 @@ class GradebookWriter:
 
     def _seconds_late(self, stamp: datetime.datetime | None,
                       extension: datetime.timedelta | None) -> float:
-        if stamp is None or self.duedate is None:
-            return 0.0
-        due = self.duedate + extension if extension is not None else self.duedate
-        return max(0.0, (stamp - due).total_seconds())
+        return nbc.seconds_late(stamp, self.duedate, extension)
 
 
 def _grade(res: SubmissionResult, item_id: str, manual: float | None) -> tuple[float | None, bool]:
     """(auto_score, needs_manual_grade) as ``SaveAutoGrades._add_score`` sets them."""
     item = res.items.get(item_id)
     auto = item.score if item else None
-    return auto, manual is not None or auto is None
+    return auto, nbc.needs_manual_grade(auto, manual)
 
 
 def _comment(res: SubmissionResult, cell: str) -> str | None:
     """``SaveAutoGrades._add_comment``: 'No response.' for an answer left as released."""
     item = res.items.get(cell)
-    return "No response." if item is not None and item.blank else None
-
-
-class _LatePenalties:
-    """nbgrader's own ``AssignLatePenalties`` plugin and limits, from the course config."""
-
-    def __init__(self, config: Any):
-        from nbgrader.preprocessors import AssignLatePenalties
-
-        self.pre = AssignLatePenalties(**({"config": config} if config is not None else {}))
-        self.pre.init_plugin()
-
-    def penalty(self, trainee: str, score: float, seconds_late: float) -> float | None:
-        value = self.pre.plugin_inst.late_submission_penalty(trainee, score, seconds_late)
-        if value is None:
-            return None
-        return self.pre._check_late_penalty(SimpleNamespace(score=score), value)
+    return nbc.NO_RESPONSE if item is not None and item.blank else None

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from peercert import output
+from peercert.course import Course
 from peercert.grade.read import Outcome
 
 
-def status_path(course: Path, quiz: str) -> Path:
-    return course / ".peercert" / "status" / f"{quiz}.json"
+def status_path(course: Path | Course, quiz: str) -> Path:
+    c = course if isinstance(course, Course) else Course.open(course)
+    return c.status_dir / f"{quiz}.json"
 
 
-def load_status(course: Path, quiz: str) -> dict[str, dict[str, Any]]:
+def load_status(course: Path | Course, quiz: str) -> dict[str, dict[str, Any]]:
     path = status_path(course, quiz)
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
-def save_status(course: Path, quiz: str, results: list[Outcome]) -> Path:
+def save_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
     """Merge these outcomes into the quiz's status file (atomically)."""
     status = load_status(course, quiz)
     for res in results:
@@ -32,9 +35,5 @@ def save_status(course: Path, quiz: str, results: list[Outcome]) -> Path:
             "max_score": res.max_score,
             "needs_manual": list(res.needs_manual),
         }
-    path = status_path(course, quiz)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(dict(sorted(status.items())), indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return output.write_text(status_path(course, quiz),
+                             json.dumps(dict(sorted(status.items())), indent=1))

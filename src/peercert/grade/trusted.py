@@ -1,7 +1,8 @@
 """What the instructor released: item keys and cell sources, read from nbgrader's gradebook.
 
 Scoring data comes from the source cells nbgrader saved at ``generate_assignment`` time,
-never from a trainee's submission.
+never from a trainee's submission. Read with plain SQL over the tables in
+:mod:`peercert.nbgrader_compat`, so grading never imports the nbgrader package.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 
-class NotReleased(LookupError):
-    """The quiz is not in the gradebook: ``nbgrader generate_assignment`` has not run."""
+from peercert import nbgrader_compat as nbc
+from peercert.errors import NotReleasedError
+
+NotReleased = NotReleasedError  # old name, kept importable
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class TrustedQuiz:
     items: dict[str, TrustedItem]
     locked_sources: dict[str, str]  # grade_id -> trusted source of every locked cell
     checksums: dict[str, str]  # grade_id -> checksum of released solution cells
+    markers: tuple[str, str] = (nbc.BEGIN_HIDDEN_TESTS, nbc.END_HIDDEN_TESTS)
 
 
 def parse_test_source(item_id: str, source: str) -> tuple[str, dict[str, Any]]:
@@ -42,27 +47,44 @@ def parse_test_source(item_id: str, source: str) -> tuple[str, dict[str, Any]]:
     raise ValueError(f"grade cell {item_id} has no check(answer, spec) call: not a peercert quiz?")
 
 
-def load_trusted(gradebook: Any, quiz: str, notebook: str | None = None) -> TrustedQuiz:
-    """Read a quiz's trusted cells from an open ``nbgrader.api.Gradebook``."""
-    from nbgrader.api import MissingEntry
+def _notebook_id(db: Any, quiz: str, notebook: str, course_id: str | None) -> str:
+    a, nb = nbc.assignment, nbc.notebook
+    stmt = (sa.select(nb.c.id).join(a, nb.c.assignment_id == a.c.id)
+            .where(a.c.name == quiz, nb.c.name == notebook))
+    if course_id is not None:
+        stmt = stmt.where(a.c.course_id == course_id)
+    found = db.execute(stmt).scalar()
+    if found is None:
+        raise NotReleasedError(f"quiz {quiz!r} is not in the gradebook: run "
+                               f"'nbgrader generate_assignment {quiz}' (or 'peercert release')")
+    return str(found)
 
-    try:
-        nb = gradebook.find_notebook(notebook or quiz, quiz)
-    except MissingEntry as exc:
-        raise NotReleased(f"quiz {quiz!r} is not in the gradebook: run "
-                          f"'nbgrader generate_assignment {quiz}' (or 'peercert release')") from exc
-    sources = {c.name: c for c in nb.source_cells}
+
+def load_trusted(db: Any, quiz: str, notebook: str | None = None, *,
+                 course_id: str | None = None,
+                 markers: tuple[str, str] = (nbc.BEGIN_HIDDEN_TESTS, nbc.END_HIDDEN_TESTS),
+                 ) -> TrustedQuiz:
+    """Read a quiz's trusted cells from a gradebook connection (or an nbgrader Gradebook)."""
+    db = getattr(db, "db", db)  # nbgrader.api.Gradebook keeps its session in .db
+    nb_id = _notebook_id(db, quiz, notebook or quiz, course_id)
+    bc, gc, src = nbc.base_cell, nbc.grade_cells, nbc.source_cell
+    grade_rows = db.execute(
+        sa.select(bc.c.name, gc.c.max_score, gc.c.cell_type).join(gc, gc.c.id == bc.c.id)
+        .where(bc.c.notebook_id == nb_id).order_by(bc.c.name)).all()
+    sources = {name: (kind, locked, source, checksum) for name, kind, locked, source, checksum
+               in db.execute(sa.select(src.c.name, src.c.cell_type, src.c.locked, src.c.source,
+                                       src.c.checksum).where(src.c.notebook_id == nb_id))}
     items = {}
-    for cell in nb.grade_cells:
-        src = sources[cell.name]
-        if cell.cell_type == "code":
-            var, spec = parse_test_source(cell.name, src.source)
-            items[cell.name] = TrustedItem(cell.name, float(cell.max_score), "auto", var, spec)
+    for name, max_score, cell_type in grade_rows:
+        if cell_type == "code":
+            var, spec = parse_test_source(name, sources[name][2])
+            items[name] = TrustedItem(name, float(max_score), "auto", var, spec)
         else:
-            items[cell.name] = TrustedItem(cell.name, float(cell.max_score), "manual")
+            items[name] = TrustedItem(name, float(max_score), "manual")
     return TrustedQuiz(
         quiz=quiz,
         items=items,
-        locked_sources={c.name: c.source for c in nb.source_cells if c.locked},
-        checksums={c.name: c.checksum for c in nb.source_cells if c.checksum},
+        locked_sources={n: s[2] for n, s in sources.items() if s[1]},
+        checksums={n: s[3] for n, s in sources.items() if s[3]},
+        markers=markers,
     )

@@ -31,7 +31,7 @@ def _rows(banks: list[Bank]) -> tuple[list[str], list[int], list[str]]:
     return texts, labels, owner
 
 
-def _model():  # type: ignore[no-untyped-def]
+def _model() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -46,7 +46,7 @@ def cue_model(banks: list[Bank], selected: set[str],
               limits: Thresholds) -> tuple[list[Finding], dict[str, Any]]:
     """Leave-one-bank-out accuracy on the selected banks' single-answer items."""
     texts, labels, owner = _rows(banks)
-    if len({o for o in owner}) < 2 or sum(labels) == 0:
+    if len(set(owner)) < 2 or sum(labels) == 0:
         return [], {"note": "needs at least two banks with choice items"}
     per_bank: dict[str, dict[str, Any]] = {}
     hits = total = 0
@@ -60,12 +60,16 @@ def cue_model(banks: list[Bank], selected: set[str],
             continue
         model = _model().fit([texts[k] for k in train], [labels[k] for k in train])
         right = 0
+        picked: list[str] = []
         for item in singles:
             letters = list(item.options)
             p = model.predict_proba([item.options[x] for x in letters])[:, 1]
-            right += letters[int(np.argmax(p))] == item.key
+            if letters[int(np.argmax(p))] == item.key:
+                right += 1
+                picked.append(item.id)
         chance = float(np.mean([1 / len(i.options) for i in singles]))
         per_bank[bank.quiz] = {"items": len(singles), "picked_key": right,
+                               "picked_items": picked,
                                "accuracy": round(right / len(singles), 3),
                                "chance": round(chance, 3)}
         hits += right

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -44,7 +45,7 @@ def self_check_texts(modules_dir: Path | None) -> list[Text]:
     return out
 
 
-def _similarity(texts: list[str]):  # type: ignore[no-untyped-def]
+def _similarity(texts: list[str]) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 

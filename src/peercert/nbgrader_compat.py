@@ -1,0 +1,358 @@
+"""Every nbgrader rule peercert mirrors, in one place, each naming what it mirrors.
+
+peercert reads and writes nbgrader's gradebook and course folders without importing the
+``nbgrader`` package on the grading path: ``import nbgrader`` runs its ``__init__``, which
+loads the server extensions, the exchange, jupyter_server and a JSON-schema grammar (about
+2.5 s) that ``peercert grade`` never needs. So the few rules peercert shares with nbgrader are
+restated here, and ``tests/test_nbgrader_compat.py`` checks each against nbgrader itself on
+the same input (and that nbgrader's tables still have every column peercert writes).
+
+No private nbgrader API is called anywhere in peercert.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+# --- course folders: nbgrader.coursedir.CourseDirectory ------------------------------------
+
+FOLDER_TRAITS = {  # CourseDirectory trait -> nbgrader's default
+    "source_directory": "source",
+    "release_directory": "release",
+    "submitted_directory": "submitted",
+    "autograded_directory": "autograded",
+    "feedback_directory": "feedback",
+}
+
+
+@dataclass(frozen=True)
+class CourseDirectory:
+    """The ``CourseDirectory`` traits peercert uses, with nbgrader's defaults.
+
+    Mirrors ``nbgrader.coursedir.CourseDirectory``: ``course_id`` is stripped, ``root`` made
+    absolute, ``db_url`` defaults to ``sqlite:///<root>/gradebook.db``.
+    """
+
+    root: Path
+    course_id: str
+    db_url: str
+    source: str = "source"
+    release: str = "release"
+    submitted: str = "submitted"
+    autograded: str = "autograded"
+    feedback: str = "feedback"
+
+    @classmethod
+    def from_config(cls, config: Any) -> CourseDirectory:
+        section = config.get("CourseDirectory", {}) if config is not None else {}
+        root = os.path.abspath(str(section.get("root") or os.getcwd()))
+        db_url = str(section.get("db_url") or "") or "sqlite:///{}".format(
+            os.path.abspath(os.path.join(root, "gradebook.db")))
+        folders = {trait.removesuffix("_directory"): str(section.get(trait, default))
+                   for trait, default in FOLDER_TRAITS.items()}
+        return cls(Path(root), str(section.get("course_id", "")).strip(), db_url, **folders)
+
+
+# --- hidden tests: nbgrader.preprocessors.ClearHiddenTests --------------------------------
+
+BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
+END_HIDDEN_TESTS = "END HIDDEN TESTS"
+
+
+def hidden_test_markers(config: Any) -> tuple[str, str]:
+    """``ClearHiddenTests.begin_test_delimeter``, ``end_test_delimeter`` (sic)."""
+    section = config.get("ClearHiddenTests", {}) if config is not None else {}
+    return (str(section.get("begin_test_delimeter", BEGIN_HIDDEN_TESTS)),
+            str(section.get("end_test_delimeter", END_HIDDEN_TESTS)))
+
+
+def released_source(source: str, markers: tuple[str, str] = (BEGIN_HIDDEN_TESTS,
+                                                              END_HIDDEN_TESTS)) -> str:
+    """A cell as trainees received it: ``ClearHiddenTests._remove_hidden_test_region``'s output.
+
+    Lenient where nbgrader raises (nested or unclosed regions): such a source was never
+    released, and the trusted copy is restored anyway.
+    """
+    begin, end = markers
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if begin in line:
+            hidden = True
+        elif end in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+# --- cell metadata and checksums: nbgrader.utils ------------------------------------------
+
+def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, Mapping) else None
+
+
+def is_grade(cell: Mapping[str, Any]) -> bool:
+    """``nbgrader.utils.is_grade``."""
+    meta = _nbgrader_meta(cell)
+    return bool(meta and meta.get("grade", False))
+
+
+def is_solution(cell: Mapping[str, Any]) -> bool:
+    """``nbgrader.utils.is_solution``."""
+    meta = _nbgrader_meta(cell)
+    return bool(meta and meta.get("solution", False))
+
+
+def is_locked(cell: Mapping[str, Any]) -> bool:
+    """``nbgrader.utils.is_locked``: grade cells that are not solutions are always locked."""
+    meta = _nbgrader_meta(cell)
+    if not meta or is_solution(cell):
+        return False
+    return True if is_grade(cell) else bool(meta.get("locked", False))
+
+
+def grade_id(cell: Mapping[str, Any]) -> str | None:
+    meta = _nbgrader_meta(cell)
+    return meta.get("grade_id") if meta else None
+
+
+def compute_checksum(cell: Mapping[str, Any]) -> str:
+    """``nbgrader.utils.compute_checksum`` on a cell's JSON (source as one string)."""
+    source = cell.get("source", "")
+    m = hashlib.md5()
+    for part in ("".join(source) if isinstance(source, list) else source, cell["cell_type"],
+                 str(is_grade(cell)), str(is_solution(cell)), str(is_locked(cell)),
+                 cell["metadata"]["nbgrader"]["grade_id"]):
+        m.update(part.encode("utf-8"))
+    if is_grade(cell):
+        m.update(str(float(cell["metadata"]["nbgrader"]["points"])).encode("utf-8"))
+    return m.hexdigest()
+
+
+def dedupe_grade_ids(cells: list[dict[str, Any]]) -> list[int]:
+    """``DeduplicateIds``: of the grade, solution or locked cells sharing a grade id, the last
+    keeps it; earlier copies get empty nbgrader metadata. Returns the indexes of those."""
+    seen: set[str] = set()
+    dropped = []
+    for index in range(len(cells) - 1, -1, -1):
+        cell = cells[index]
+        if not (is_grade(cell) or is_solution(cell) or is_locked(cell)):
+            continue
+        gid = cell["metadata"]["nbgrader"]["grade_id"]
+        if gid in seen:
+            cell["metadata"]["nbgrader"] = {}
+            dropped.append(index)
+        else:
+            seen.add(gid)
+    return sorted(dropped)
+
+
+# --- timestamps and ids: nbgrader.utils.parse_utc, nbgrader.api.new_uuid ------------------
+
+def parse_utc(ts: str | datetime.datetime | None) -> datetime.datetime | None:
+    """``nbgrader.utils.parse_utc``: a naive UTC datetime from a timestamp.txt value."""
+    if ts is None:
+        return None
+    if not isinstance(ts, datetime.datetime):
+        import dateutil.parser
+        import dateutil.tz
+
+        parts = ts.split(" ")
+        if len(parts) == 3:
+            tz: Any
+            try:
+                tz = int(parts[2])
+            except ValueError:
+                tz = dateutil.tz.gettz(parts[2])
+            ts = dateutil.parser.parse(" ".join([*parts[:2], "TZ"]), tzinfos={"TZ": tz})
+        else:
+            ts = dateutil.parser.parse(ts)
+    assert isinstance(ts, datetime.datetime)
+    offset = ts.utcoffset()
+    if ts.tzinfo is not None and offset is not None:
+        ts = (ts - offset).replace(tzinfo=None)
+    return ts
+
+
+def new_uuid() -> str:
+    """``nbgrader.api.new_uuid``."""
+    return uuid.uuid4().hex
+
+
+# --- scores: nbgrader.api.Grade.score and SaveAutoGrades ----------------------------------
+
+def grade_score(auto: float | None, manual: float | None, extra: float | None) -> float | None:
+    """``Grade.score``: the manual score wins over the auto score, plus extra credit.
+
+    nbgrader counts an ungraded cell as 0; peercert returns None so that "not graded yet"
+    is never shown as a zero. ``(x or 0.0)`` gives nbgrader's number exactly.
+    """
+    base = manual if manual is not None else auto
+    return None if base is None else base + (extra or 0.0)
+
+
+def grade_score_sql(grade: sa.Table) -> sa.ColumnElement[Any]:
+    """``Grade.score`` as SQL (0.0 for an ungraded cell, as nbgrader)."""
+    extra = sa.func.coalesce(grade.c.extra_credit, 0.0)
+    return sa.case((grade.c.manual_score.isnot(None), grade.c.manual_score + extra),
+                   (grade.c.auto_score.isnot(None), grade.c.auto_score + extra), else_=0.0)
+
+
+def needs_manual_grade(auto: float | None, manual: float | None) -> bool:
+    """``SaveAutoGrades._add_score``: review when a grader scored it before, or no auto score."""
+    return manual is not None or auto is None
+
+
+NO_RESPONSE = "No response."  # SaveAutoGrades._add_comment, for a solution left as released
+
+
+# --- late penalties: nbgrader.preprocessors.AssignLatePenalties ---------------------------
+
+class LatePenalty:
+    """The course's late-submission penalty, as ``AssignLatePenalties`` assigns it.
+
+    nbgrader's stock ``LateSubmissionPlugin`` (``penalty_method`` ``none`` or ``zero``) is
+    mirrored here; a course that configures its own ``AssignLatePenalties.plugin_class`` gets
+    that plugin, loaded through nbgrader's public API. The clamp to ``[0, score]`` mirrors
+    ``AssignLatePenalties._check_late_penalty``.
+    """
+
+    def __init__(self, config: Any = None):
+        section = config.get("AssignLatePenalties", {}) if config is not None else {}
+        self.plugin: Any = None
+        if "plugin_class" in section:
+            from nbgrader.preprocessors import AssignLatePenalties
+
+            pre = AssignLatePenalties(config=config)
+            pre.init_plugin()
+            self.plugin = pre.plugin_inst
+        plugin = config.get("LateSubmissionPlugin", {}) if config is not None else {}
+        self.method = str(plugin.get("penalty_method", "none"))
+        if self.method not in ("none", "zero"):
+            from peercert.errors import CourseError
+
+            raise CourseError(f"LateSubmissionPlugin.penalty_method must be 'none' or 'zero', "
+                              f"not {self.method!r}")
+
+    def penalty(self, trainee: str, score: float, seconds_late: float) -> float | None:
+        if self.plugin is not None:
+            value = self.plugin.late_submission_penalty(trainee, score, seconds_late)
+        else:
+            value = score if self.method == "zero" else None
+        return None if value is None else clamp_penalty(value, score)
+
+
+def clamp_penalty(penalty: float, score: float) -> float:
+    """``AssignLatePenalties._check_late_penalty``: no negative penalty, none above the score."""
+    if penalty < 0:
+        return 0
+    return score if penalty > score else penalty
+
+
+def seconds_late(stamp: datetime.datetime | None, duedate: datetime.datetime | None,
+                 extension: datetime.timedelta | None) -> float:
+    """``SubmittedAssignment.total_seconds_late``: past the due date plus any extension."""
+    if stamp is None or duedate is None:
+        return 0.0
+    due = duedate + extension if extension is not None else duedate
+    return max(0.0, (stamp - due).total_seconds())
+
+
+# --- gradebook tables: nbgrader.api ------------------------------------------------------
+# Only the columns peercert reads or writes, with nbgrader's names and types. SQLAlchemy Core
+# tables on their own MetaData: never used to create a schema, only to query and insert.
+
+META = sa.MetaData()
+_S = sa.String(128)
+course = sa.Table("course", META, sa.Column("id", _S, primary_key=True))
+student = sa.Table("student", META, sa.Column("id", _S, primary_key=True),
+                   sa.Column("first_name", _S), sa.Column("last_name", _S))
+assignment = sa.Table("assignment", META, sa.Column("id", sa.String(32), primary_key=True),
+                      sa.Column("name", _S), sa.Column("duedate", sa.DateTime),
+                      sa.Column("course_id", _S))
+notebook = sa.Table("notebook", META, sa.Column("id", sa.String(32), primary_key=True),
+                    sa.Column("name", _S), sa.Column("assignment_id", sa.String(32)))
+base_cell = sa.Table("base_cell", META, sa.Column("id", sa.String(32), primary_key=True),
+                     sa.Column("name", _S), sa.Column("notebook_id", sa.String(32)),
+                     sa.Column("type", sa.String(50)))
+grade_cells = sa.Table("grade_cells", META, sa.Column("id", sa.String(32), primary_key=True),
+                       sa.Column("max_score", sa.Float), sa.Column("cell_type", sa.String(8)))
+solution_cells = sa.Table("solution_cells", META,
+                          sa.Column("id", sa.String(32), primary_key=True))
+task_cells = sa.Table("task_cells", META, sa.Column("id", sa.String(32), primary_key=True),
+                      sa.Column("max_score", sa.Float), sa.Column("cell_type", sa.String(8)))
+source_cell = sa.Table("source_cell", META, sa.Column("id", sa.String(32), primary_key=True),
+                       sa.Column("name", _S), sa.Column("cell_type", sa.String(8)),
+                       sa.Column("locked", sa.Boolean), sa.Column("source", sa.Text),
+                       sa.Column("checksum", _S), sa.Column("notebook_id", sa.String(32)))
+submitted_assignment = sa.Table(
+    "submitted_assignment", META, sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("assignment_id", sa.String(32)), sa.Column("student_id", _S),
+    sa.Column("timestamp", sa.DateTime), sa.Column("extension", sa.Interval))
+submitted_notebook = sa.Table(
+    "submitted_notebook", META, sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("assignment_id", sa.String(32)), sa.Column("notebook_id", sa.String(32)),
+    sa.Column("flagged", sa.Boolean), sa.Column("late_submission_penalty", sa.Float))
+grade = sa.Table(
+    "grade", META, sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("notebook_id", sa.String(32)), sa.Column("cell_id", sa.String(32)),
+    sa.Column("auto_score", sa.Float), sa.Column("manual_score", sa.Float),
+    sa.Column("extra_credit", sa.Float), sa.Column("needs_manual_grade", sa.Boolean))
+comment = sa.Table(
+    "comment", META, sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("notebook_id", sa.String(32)), sa.Column("cell_id", sa.String(32)),
+    sa.Column("auto_comment", sa.Text), sa.Column("manual_comment", sa.Text))
+
+
+# --- creating a gradebook: nbgrader.api.Gradebook.__init__ --------------------------------
+
+def create_gradebook(db_url: str) -> bool:
+    """Create nbgrader's schema and ``alembic_version`` row if the database has no tables.
+
+    ``Gradebook.__init__`` asks for the alembic head by running the ``alembic`` executable
+    found on ``PATH``, which fails when peercert runs without its virtual environment
+    activated (an absolute path, pipx, cron, a hub service). Asking alembic's Python API for
+    the same head needs no ``PATH``; nbgrader then finds the tables and skips its own step.
+    Returns True when the database was created.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader import dbutil
+    from nbgrader.api import Base
+
+    engine = sa.create_engine(db_url)
+    try:
+        if sa.inspect(engine).get_table_names():
+            return False
+        head = ScriptDirectory(dbutil.ALEMBIC_DIR).get_current_head()
+        with engine.begin() as conn:
+            Base.metadata.create_all(bind=conn)
+            conn.execute(sa.text("CREATE TABLE alembic_version "
+                                 "(version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                         {"v": head})
+        return True
+    finally:
+        engine.dispose()
+
+
+def sqlite_pragmas(dbapi_conn: Any, wal: bool) -> None:
+    """Per-connection SQLite settings. The WAL journal (with NORMAL sync: no fsync per
+    commit, still safe against corruption) only when the course asks for it
+    (``c.Peercert.sqlite_wal = True``): WAL is persistent and does not work on network file
+    systems. Otherwise SQLite's defaults, as nbgrader leaves them."""
+    if not wal:
+        return
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

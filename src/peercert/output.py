@@ -1,0 +1,135 @@
+"""Every file peercert writes goes through here: atomic, one CSV dialect, one template set.
+
+* Atomic: written to a temporary file in the same folder, then renamed over the target, so a
+  reader (or a crash) never sees half a file.
+* One CSV dialect: UTF-8, comma, LF line ends, minimal quoting.
+* Formula-safe CSV cells (OWASP's rule): a text cell starting with ``=``, ``+``, ``-``,
+  ``@``, tab or CR gets a leading ``'`` so a spreadsheet shows it as text; numbers stay
+  numbers. On by default (:data:`FORMULA_SAFE`).
+* File modes: ``FILE_MODE``/``DIR_MODE`` are the one place where owner-only output
+  (0600/0700) can be switched on; ``None`` keeps the umask's choice (today's behaviour).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
+    import pandas as pd
+
+FILE_MODE: int | None = None  # e.g. 0o600 for owner-only files (issue 14)
+DIR_MODE: int | None = None  # e.g. 0o700
+FORMULA_SAFE = True
+NOT_COMPUTABLE = "not computable"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def make_dirs(path: Path) -> None:
+    """Create ``path`` and its parents (with ``DIR_MODE`` when set)."""
+    if DIR_MODE is None:
+        path.mkdir(parents=True, exist_ok=True)
+    else:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    make_dirs(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, FILE_MODE if FILE_MODE is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, data: Any, indent: int | None = 1) -> Path:
+    return write_text(path, json.dumps(data, indent=indent) + "\n")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet cannot run: text starting like a formula gets a ``'``."""
+    if FORMULA_SAFE and isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> str:
+    """Rows (dicts keyed by column, or sequences) as CSV text in peercert's one dialect."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = [row.get(c, "") for c in columns] if isinstance(row, Mapping) else row
+        writer.writerow([safe_cell(v) for v in values])
+    return buf.getvalue()
+
+
+def write_csv(path: Path, columns: Sequence[str],
+              rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> Path:
+    """Write a CSV atomically in peercert's dialect (UTF-8, LF, formula-safe text)."""
+    return write_text(path, csv_text(columns, rows))
+
+
+def write_frame(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
+    """Write a pandas table as CSV, same dialect and safety as :func:`write_csv`."""
+    if FORMULA_SAFE:
+        frame = frame.copy()
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(safe_cell)
+    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
+    return write_text(path, text)
+
+
+def fmt_number(value: Any, spec: str = ".2f") -> str:
+    """A number for people; ``not computable`` for None or NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOT_COMPUTABLE
+    return format(value, spec)
+
+
+@cache
+def templates() -> jinja2.Environment:
+    """The one jinja environment: every ``templates/`` folder of peercert's packages."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PrefixLoader({
+            "analyze": jinja2.PackageLoader("peercert.analyze", "templates"),
+        }),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda value, digits=2: fmt_number(value, f".{digits}f")
+    env.filters["pct"] = lambda value: fmt_number(value, ".0%")
+    return env
