@@ -123,8 +123,10 @@ def _print_progress(view: Any) -> None:
     r = view.readiness
     t = r.trainees.iloc[0]
     table = Table(title=f"{t['name']} ({t['trainee_id']}): {r.profile.title}, as of {r.as_of}")
-    for col in ("Requirement", "Status", "Where things stand"):
-        table.add_column(col)
+    widest = max((len(q.title) for q in r.profile.requirements), default=10)
+    table.add_column("Requirement", min_width=min(widest, 40))
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Where things stand")
     for row in view.rows.itertuples(index=False):
         color, label = STATUS_STYLE[row.status]
         table.add_row(row.requirement, f"[{color}]{label}[/]", row.detail)

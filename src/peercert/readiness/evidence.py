@@ -35,6 +35,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from peercert.readiness.records import HOUR_KINDS, RECORD_KINDS, normalize_records
+from peercert.readiness.sources import evidence_label
 
 COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result")
 ROSTER_COLUMNS = ("trainee_id", "name", "site")
@@ -335,12 +336,19 @@ def load_evidence(paths: list[Path], known_ids: Collection[str], as_of: date) ->
 def _records(f: pd.DataFrame, parsed: pd.Series, hours: pd.Series,
              tables: list[_Table]) -> pd.DataFrame:
     names = pd.Categorical.from_codes(f["file_no"].to_numpy(),
-                                      categories=[t.path.name for t in tables])
+                                      categories=_file_labels(tables))
     out = pd.DataFrame({
         "trainee_id": f["trainee_id"], "kind": f["kind"], "date": parsed, "hours": hours,
         "topic": f["topic"], "result": f["result"], "source": names,
     })
     return normalize_records(out)
+
+
+def _file_labels(tables: list[_Table]) -> list[str]:
+    """``evidence:<file name>`` per file; the full path where two files share a name."""
+    names = [t.path.name for t in tables]
+    return [evidence_label(n if names.count(n) == 1 else str(t.path))
+            for n, t in zip(names, tables, strict=True)]
 
 
 def load_roster(path: Path) -> pd.DataFrame:

@@ -3,9 +3,11 @@
 Three plain tables, so hour logs, gradebooks and simulations all meet in one shape:
 
 - ``roster``: ``trainee_id``, ``name``, ``site``; one row per trainee.
-- ``records``: ``trainee_id``, ``kind``, ``date``, ``hours``, ``topic``, ``result``, ``source``;
-  one row per logged day, exam attempt, attestation or certification (``kind`` is one of
-  ``RECORD_KINDS``).
+- ``records``: ``trainee_id``, ``kind``, ``date``, ``hours``, ``topic``, ``result``, ``source``,
+  ``activity``; one row per logged day, exam attempt, attestation or certification (``kind``
+  is one of ``RECORD_KINDS``). ``source`` labels where a row came from (see
+  ``peercert.readiness.sources``); ``activity`` is the course module a credited hour belongs
+  to (or ``course`` for a whole-course approval), empty for hour logs.
 - ``scores``: ``trainee_id``, ``scope`` (quiz, competency, domain), ``key``, ``earned``,
   ``possible``: points from graded course items.
 
@@ -25,7 +27,8 @@ RECORD_KINDS = ("training", "supervised_work", "supervision", "exam", "attestati
                 "certified")
 HOUR_KINDS = ("training", "supervised_work", "supervision")
 ROSTER_COLUMNS = ("trainee_id", "name", "site")
-RECORD_COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result", "source")
+RECORD_COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result", "source",
+                  "activity")
 SCORE_COLUMNS = ("trainee_id", "scope", "key", "earned", "possible")
 
 
@@ -48,11 +51,13 @@ def empty_scores() -> pd.DataFrame:
 
 
 def normalize_records(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns in order with stable dtypes (dates at day precision)."""
+    """Columns in order with stable dtypes (dates at day precision); no activity: empty."""
+    if "activity" not in frame:
+        frame = frame.assign(activity="")
     out = frame.loc[:, list(RECORD_COLUMNS)].copy()
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[s]").dt.normalize()
     out["hours"] = out["hours"].astype(float)
-    for col in ("trainee_id", "kind", "topic", "result", "source"):
+    for col in ("trainee_id", "kind", "topic", "result", "source", "activity"):
         if not isinstance(out[col].dtype, pd.CategoricalDtype):  # categoricals stay compact
             out[col] = out[col].fillna("").astype(str)
     return out.reset_index(drop=True)
