@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 
-from peercert.cli import analyze, course, grade, readiness  # noqa: F401  (registers commands)
+from peercert.cli import analyze, attendance, course, grade, readiness  # noqa: F401
 from peercert.cli.app import app
 
 __all__ = ["app", "main"]

@@ -38,6 +38,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ def _empty_rows() -> _Rows:
 
 def _read(path: Path, rows: _Rows, problems: list[str]) -> list[str] | None:
     """Add a file's rows; return its header (None when it cannot be read)."""
-    table = _read_table(path, COLUMNS, problems)
+    table = _read_table(path, COLUMNS, problems, fast=False)
     if table is None:
         return None
     rows.add(table.frame.astype(str), str(path), table.lines)
@@ -255,10 +256,12 @@ class _Check:
 
     def _totals(self, present: pd.Series, minutes: pd.Series) -> None:
         f = self.f.assign(_min=minutes)[present & minutes.notna()]
+        f = f.drop_duplicates(["date", "module", "domain", "trainee_id"])  # reported already
         if self.plans:
             declared = self._declared()[f.index]
-            total = f.groupby(["trainee_id", "module", "domain"])["_min"].transform("sum")
-            self._report_over(f[(total > declared).to_numpy()], ["trainee_id", "module", "domain"],
+            keys = f.groupby(["trainee_id", "module", "domain"])["_min"]
+            over = (keys.transform("sum") > declared) & (keys.transform("size") > 1)
+            self._report_over(f[over.to_numpy()], ["trainee_id", "module", "domain"],
                               lambda k, m: f"trainee {k[0]!r} has {m:g} minutes of {k[1]} "
                                            f"{k[2]} in all; the session declares "
                                            f"{self._plan_minutes(k[1], k[2])}, and a repeat "
@@ -493,3 +496,30 @@ def course_roster(course: Path) -> set[str]:
     course_id, db_url = course_settings(Path(course))
     with Gradebook(db_url, course_id) as gb:
         return {s.id for s in gb.students}
+
+
+def session_summary(course: Path, as_of: date | None = None) -> list[dict[str, Any]]:
+    """One entry per recorded session (date, module): facilitator(s), present, absent, hours.
+
+    The file is checked first, as readiness checks it (AttendanceError on any problem).
+    """
+    course = Path(course)
+    path = attendance_path(course)
+    if not path.exists():
+        return []
+    rows, problems = _empty_rows(), []
+    _read(path, rows, problems)
+    if problems:
+        raise AttendanceError(problems)
+    check_rows(rows, plans_of(course), course_roster(course), as_of or date.today())
+    f = rows.frame
+    out = []
+    for (day, module), g in f.groupby(["date", "module"], sort=True):
+        yes = g[g["present"] == "yes"]
+        per = yes.assign(m=yes["minutes"].astype(int)).groupby("trainee_id")["m"].sum()
+        out.append({"date": day, "module": module,
+                    "facilitator": ", ".join(sorted(set(g["facilitator"]))),
+                    "present": int(yes["trainee_id"].nunique()),
+                    "absent": int((g["present"] == "no").sum()),
+                    "hours": round(float(per.max()) / 60.0, 2) if len(per) else 0.0})
+    return out

@@ -74,8 +74,12 @@ def _short(value: str, limit: int = 40) -> str:
 
 
 def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
-                required: tuple[str, ...] | None = None) -> _Table | None:
-    """Read a CSV with a header; check the columns and each row's shape."""
+                required: tuple[str, ...] | None = None, fast: bool = True) -> _Table | None:
+    """Read a CSV with a header; check the columns and each row's shape.
+
+    ``fast`` allows pandas' C parser, whose categories may come back as numbers ("0113"
+    as 113): pass False where every cell must stay the text that was written.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,10 +96,10 @@ def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
         return None
     if not _header_ok(path, header, columns, required or columns, problems):
         return None
-    fast = _read_plain(text, header)
-    if fast is not None:
-        fast.path = path
-        return fast
+    plain = _read_plain(text, header) if fast else None
+    if plain is not None:
+        plain.path = path
+        return plain
     return _read_rows(path, reader, header, problems)
 
 
