@@ -136,7 +136,7 @@ def load_approvals(path: Path, modules: dict[str, ModuleHours], as_of: date) -> 
         return pd.DataFrame({c: pd.Series(dtype=float if c == "hours" else str)
                              for c in columns})
     problems: list[str] = []
-    table = _read_table(path, COLUMNS, problems, fast=False)
+    table = _read_table(path, COLUMNS, problems, exact=True)
     if table is None or problems:
         raise ApprovalError(problems)
     frame = table.frame.astype(str).apply(lambda col: col.str.strip())

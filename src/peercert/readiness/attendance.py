@@ -34,7 +34,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,6 +54,11 @@ MODULE = re.compile(r"^\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_FACILITATOR = 100
+WHOLE = re.compile(r"^\d+$")
+
+
+def _whole(value: str) -> float:
+    return float(value) if WHOLE.match(value) else np.nan
 
 
 class AttendanceError(EvidenceError):
@@ -91,12 +96,29 @@ class _Rows:
     names: list[str] = field(default_factory=list)
 
     def add(self, frame: pd.DataFrame, name: str, lines: Sequence[int]) -> None:
-        part = frame.loc[:, list(COLUMNS)].astype(str).apply(lambda c: c.str.strip())
-        part["present"] = part["present"].str.lower()
+        part = pd.DataFrame({c: _per_value(frame[c], str.strip) for c in COLUMNS})
+        part["present"] = _per_value(part["present"], str.lower)
         part["file_no"] = len(self.names)
         part["line"] = np.asarray(lines, dtype=np.int64)
         self.names.append(name)
         self.frame = pd.concat([self.frame, part], ignore_index=True)
+
+
+def _per_value(col: pd.Series, fn: Callable[[str], Any]) -> np.ndarray:
+    """``fn`` of each cell, computed once per distinct value (a sign-in repeats a lot)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+    values = [fn(str(u)) for u in uniques]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _matches(col: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    return pd.Series(_per_value(col, lambda v: bool(pattern.match(v))), index=col.index,
+                     dtype=bool)
 
 
 def _empty_rows() -> _Rows:
@@ -108,10 +130,10 @@ def _empty_rows() -> _Rows:
 
 def _read(path: Path, rows: _Rows, problems: list[str]) -> list[str] | None:
     """Add a file's rows; return its header (None when it cannot be read)."""
-    table = _read_table(path, COLUMNS, problems, fast=False)
+    table = _read_table(path, COLUMNS, problems, exact=True)
     if table is None:
         return None
-    rows.add(table.frame.astype(str), str(path), table.lines)
+    rows.add(table.frame, str(path), table.lines)
     return table.header
 
 
@@ -126,6 +148,7 @@ class _Check:
         self.plans = plans
         self.roster = set(roster)
         self.as_of = as_of
+        self._declared_cache: pd.Series | None = None
 
     def run(self) -> list[str]:
         present = self._present()
@@ -154,8 +177,9 @@ class _Check:
 
     def _dates(self) -> None:
         f = self.f
-        shaped = f["date"].str.match(ISO.pattern)
-        parsed = pd.to_datetime(f["date"].where(shaped), format="%Y-%m-%d", errors="coerce")
+        shaped = _matches(f["date"], ISO)
+        parsed = pd.to_datetime(f["date"].where(shaped), format="%Y-%m-%d", errors="coerce",
+                                cache=True)
         self.c.where(parsed.isna(), fmt=lambda r: f"date {_short(r.date, 20)!r} is not a real "
                                                   "date (write YYYY-MM-DD)")
         self.c.where(parsed > pd.Timestamp(self.as_of),
@@ -166,7 +190,7 @@ class _Check:
 
     def _modules(self) -> None:
         f = self.f
-        shaped = f["module"].str.match(MODULE.pattern)
+        shaped = _matches(f["module"], MODULE)
         self.c.where(~shaped, fmt=lambda r: f"module {_short(r.module, 40)!r} must be a module "
                                             "id like 06-boundaries")
         if self.plans:
@@ -177,8 +201,8 @@ class _Check:
 
     def _minutes(self, present: pd.Series) -> pd.Series:
         f = self.f
-        number = f["minutes"].str.fullmatch(r"\d+")
-        minutes = pd.to_numeric(f["minutes"].where(number), errors="coerce")
+        number = _matches(f["minutes"], WHOLE)
+        minutes = pd.Series(_per_value(f["minutes"], _whole), index=f.index, dtype=float)
         self.c.where(present & (f["minutes"] == ""), "minutes is empty: how many minutes did "
                                                      "the trainee attend?")
         self.c.where(present & (f["minutes"] != "") & ~number,
@@ -199,10 +223,16 @@ class _Check:
         return minutes.where(present, 0.0).fillna(0.0)
 
     def _declared(self) -> pd.Series:
-        pairs = {(m, d): float(v) for m, p in self.plans.items()
-                 for d, v in p.domain_minutes.items()}
-        keys = zip(self.f["module"], self.f["domain"], strict=True)
-        return pd.Series([pairs.get(k, np.nan) for k in keys], index=self.f.index)
+        """Minutes each row's guide declares for its module and domain (NaN: none)."""
+        if self._declared_cache is None:
+            m, modules = pd.factorize(self.f["module"].to_numpy(dtype=object))
+            d, domains = pd.factorize(self.f["domain"].to_numpy(dtype=object))
+            table = np.array([[float(self.plans[mod].domain_minutes.get(dom, np.nan))
+                               if mod in self.plans else np.nan for dom in domains]
+                              for mod in modules]).reshape(len(modules), len(domains))
+            values = table[m, d] if len(m) else np.zeros(0)
+            self._declared_cache = pd.Series(values, index=self.f.index)
+        return self._declared_cache
 
     def _plan_minutes(self, module: str, domain: str) -> int:
         return self.plans[module].domain_minutes[domain]
@@ -211,7 +241,7 @@ class _Check:
         f = self.f
         self.c.where(present & (f["domain"] == ""), "domain is empty: which IC&RC domain (or "
                                                     "topic) did the session cover?")
-        shaped = f["domain"].str.match(SLUG.pattern)
+        shaped = _matches(f["domain"], SLUG)
         self.c.where((f["domain"] != "") & ~shaped, "domain must be lowercase words joined by "
                                                     "hyphens, like ethical-responsibility")
         if not self.plans:
@@ -298,7 +328,7 @@ def records_from_rows(frame: pd.DataFrame) -> pd.DataFrame:
         "trainee_id": present["trainee_id"], "kind": "training",
         "date": pd.to_datetime(present["date"], format="%Y-%m-%d"),
         "hours": present["minutes"].astype(float) / 60.0, "topic": present["domain"],
-        "result": "", "source": [attendance_label(m) for m in present["module"]],
+        "result": "", "source": _per_value(present["module"], attendance_label),
         "activity": present["module"],
     }))
 

@@ -42,7 +42,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from peercert.readiness.records import Evidence, empty_records, empty_scores, normalize_records
+from peercert.readiness.records import (
+    Evidence,
+    concat_records,
+    empty_records,
+    empty_scores,
+    normalize_records,
+)
 from peercert.readiness.sources import self_study_label
 
 if TYPE_CHECKING:
@@ -264,9 +270,10 @@ def self_study_records(completions: pd.DataFrame, modules: list[ModuleInfo]) -> 
         return empty_records()
     per_module = pd.DataFrame(rows, columns=["module", "topic", "hours"])
     credit = completions.merge(per_module, on="module", how="inner")
+    module = credit["module"].astype(str).astype("category")  # a dozen modules, many rows
     return normalize_records(credit.assign(
-        kind="training", result="", activity=credit["module"],
-        source=[self_study_label(m) for m in credit["module"]]))
+        kind="training", result="", activity=module,
+        source=module.cat.rename_categories(self_study_label)))
 
 
 def course_records(grades: pd.DataFrame, banks: list[Bank], modules: list[ModuleInfo],
@@ -283,10 +290,7 @@ def course_records(grades: pd.DataFrame, banks: list[Bank], modules: list[Module
     parts = [attendance, self_study_records(done, modules)]
     parts += [approval_records(declared, done[done["trainee_id"].isin(ids)], quiz_modules(banks))
               for declared, ids in approvals]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return empty_records()
-    return normalize_records(pd.concat(parts, ignore_index=True))
+    return concat_records([normalize_records(p) for p in parts if not p.empty])
 
 
 def _site_labels(courses: list[CourseData]) -> list[str]:
@@ -316,7 +320,7 @@ def combine_courses(courses: list[CourseData], completion: float = COMPLETION) -
     banks: list[Bank] = _first_by_id([b for c in courses for b in c.banks], "quiz")
     modules: list[ModuleInfo] = _first_by_id([m for c in courses for m in c.modules], "id")
     scores = scores_from_grades(grades, item_tags(banks))
-    attendance = pd.concat([c.attendance for c in courses], ignore_index=True)
+    attendance = concat_records([c.attendance for c in courses])
     site_of = dict(zip(roster["trainee_id"], roster["site"], strict=True))
     approvals = [(c.approvals, {t for t, s in site_of.items() if s == site})
                  for c, site in zip(courses, _site_labels(courses), strict=True)

@@ -74,11 +74,11 @@ def _short(value: str, limit: int = 40) -> str:
 
 
 def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
-                required: tuple[str, ...] | None = None, fast: bool = True) -> _Table | None:
+                required: tuple[str, ...] | None = None, exact: bool = False) -> _Table | None:
     """Read a CSV with a header; check the columns and each row's shape.
 
-    ``fast`` allows pandas' C parser, whose categories may come back as numbers ("0113"
-    as 113): pass False where every cell must stay the text that was written.
+    With ``exact``, every cell stays the text that was written: pandas otherwise infers
+    numeric categories ("0113" read as 113, "120" as 120.0 next to a "1.5").
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -96,14 +96,14 @@ def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
         return None
     if not _header_ok(path, header, columns, required or columns, problems):
         return None
-    plain = _read_plain(text, header) if fast else None
+    plain = _read_plain(text, header, exact)
     if plain is not None:
         plain.path = path
         return plain
     return _read_rows(path, reader, header, problems)
 
 
-def _read_plain(text: str, header: list[str]) -> _Table | None:
+def _read_plain(text: str, header: list[str], exact: bool = False) -> _Table | None:
     """The C parser, for the common file: no quotes, no blank lines, every row complete.
 
     Anything else goes to the csv-module path, which reports each bad line exactly.
@@ -119,8 +119,11 @@ def _read_plain(text: str, header: list[str]) -> _Table | None:
     # a line of little more than its commas may be blank: let the exact path skip it
     if (np.diff(ends, prepend=-1) - 1 - commas <= 2).any():
         return None
-    frame = pd.read_csv(io.StringIO(body), header=None, names=header, dtype="category",
-                        na_filter=False, engine="c", skip_blank_lines=False)
+    frame = pd.read_csv(io.StringIO(body), header=None, names=header,
+                        dtype=str if exact else "category", na_filter=False, engine="c",
+                        skip_blank_lines=False)
+    if exact:
+        frame = frame.astype("category")  # categories of the cells' own text
     if len(frame) != len(ends):
         return None
     return _Table(Path(), header, np.arange(2, len(ends) + 2, dtype=np.int64), frame)

@@ -108,7 +108,10 @@ def _per_row(r: Readiness, trainee_values: pd.Series) -> np.ndarray:
 
 
 def _values(values: pd.Series) -> list[str]:
-    return ["" if v != v else f"{round(v, 2):g}" for v in values.tolist()]  # v != v: NaN
+    """Numbers as text (2 decimals at most, '' for NaN), each distinct value formatted once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=float), use_na_sentinel=True)
+    text = np.array([f"{round(v, 2):g}" for v in uniques.tolist()] + [""], dtype=object)
+    return text[codes].tolist()  # code -1 (NaN) picks the trailing empty text
 
 
 def _cycle_days(r: Readiness, days: pd.Series) -> list[str]:
@@ -272,28 +275,61 @@ def _hours_text_total(hours: float) -> str:
     return f"{round(hours, 1):g}"
 
 
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
+    codes, uniques = pd.factorize(values)
+    return codes, list(uniques)
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct (a, b) pairs, and the pairs (cheaper than a MultiIndex)."""
+    ca, ua = pd.factorize(a)
+    cb, ub = pd.factorize(b)
+    codes, uniques = pd.factorize(ca.astype(np.int64) * max(len(ub), 1) + cb)
+    width = max(len(ub), 1)
+    return codes, [(ua[u // width], ub[u % width]) for u in uniques.tolist()]
+
+
 def _credit_rows(r: Readiness) -> tuple[dict[str, Markup], set[str]]:
-    """Each trainee's training hours by source (table rows), and who has hours held."""
+    """Each trainee's training hours by source (table rows), and who has hours held.
+
+    Every cell is formatted once per distinct value and rows are cut per trainee from one
+    sorted array: a state's 10,000 trainees have some 400,000 such rows.
+    """
     c = r.credits
     if c.empty:
         return {}, set()
-    labels = {x: escape(describe(x)) for x in c["source"].unique()}
-    topics = {x: escape(DOMAINS.get(x, x)) for x in c["topic"].unique()}
     badge = {STATE_NAMES[0]: '<span class="badge met">counted</span>',
              STATE_NAMES[1]: '<span class="badge not_met">ask the board</span>',
              STATE_NAMES[2]: '<span class="badge covered">covered by the approval</span>'}
-    first, last = day_texts(c["first"].to_numpy()), day_texts(c["last"].to_numpy())
-    html = [f'<tr><td>{labels[s]}</td><td>{topics[t]}</td><td class="num">{h:.2f}</td>'
-            f'<td class="num">{a if a == b else f"{a} to {b}"}</td><td>{badge[st]}</td></tr>'
-            for s, t, h, st, a, b in zip(c["source"], c["topic"], c["hours"].round(2),
-                                         c["state"], first, last, strict=True)]
-    order = {name: i for i, name in enumerate(STATE_NAMES)}
-    frame = pd.DataFrame({"trainee_id": c["trainee_id"], "state": c["state"].map(order),
-                          "category": c["category"], "html": html})
-    frame = frame.sort_values(["trainee_id", "state", "category"], kind="stable")
-    joined = frame.groupby("trainee_id", sort=False)["html"].agg("\n".join)
+    pair, pairs = _pair_codes(c["source"].to_numpy(dtype=object),
+                              c["topic"].to_numpy(dtype=object))
+    head = np.array([f"<tr><td>{escape(describe(s))}</td><td>{escape(DOMAINS.get(t, t))}</td>"
+                     for s, t in pairs], dtype=object)
+    hour, hours = _codes(c["hours"].to_numpy(dtype=float))
+    hour_cells = np.array([f'<td class="num">{h:.2f}</td>' for h in hours], dtype=object)
+    span, spans = _pair_codes(c["first"].to_numpy(dtype="datetime64[D]").astype(np.int64),
+                              c["last"].to_numpy(dtype="datetime64[D]").astype(np.int64))
+    span_cells = np.array([f'<td class="num">{_day_span(a, b)}</td>' for a, b in spans],
+                          dtype=object)
+    state = c["state"].map({x: i for i, x in enumerate(STATE_NAMES)}).to_numpy(dtype=np.int64)
+    tail = np.array([f"<td>{badge[x]}</td></tr>" for x in STATE_NAMES], dtype=object)
+    html = head[pair] + hour_cells[hour] + span_cells[span] + tail[state]
+    who, people = _codes(c["trainee_id"].to_numpy(dtype=object))
+    category = c["category"].map({x: i for i, x in enumerate(CATEGORIES)}).to_numpy()
+    order = np.lexsort((pair, category, state, who))
+    html, who = html[order].tolist(), who[order]
+    cuts = np.flatnonzero(np.diff(who)) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(who)]
+    rows = {str(people[who[a]]): Markup("\n".join(html[a:b])) for a, b in zip(starts, ends,
+                                                                             strict=True)}
     held = set(c.loc[c["state"] == STATE_NAMES[1], "trainee_id"])
-    return {str(k): Markup(v) for k, v in joined.items()}, held
+    return rows, held
+
+
+def _day_span(first: int, last: int) -> str:
+    """Two int64 day numbers as 'YYYY-MM-DD' or 'YYYY-MM-DD to YYYY-MM-DD'."""
+    a, b = (day_texts(np.array([x], dtype="datetime64[D]"))[0] for x in (first, last))
+    return a if a == b else f"{a} to {b}"
 
 
 def _pct(part: float, whole: float) -> str:
