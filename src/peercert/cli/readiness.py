@@ -167,3 +167,11 @@ def _show_profile(p: Any) -> None:
         typer.echo(f"      source {q.source} (verified {q.verified})")
     for n in p.not_tracked:
         typer.echo(f"  not tracked: {n.requirement} [{n.marker}]: {n.reason}")
+    typer.echo("  training hours from (hour logs in evidence files always count):")
+    for name in ("attendance", "self-study", "provider-approved"):
+        rule = p.training_sources.rule(name)
+        basis = f" ({rule.source}, verified {rule.verified})" if rule.source else ""
+        bodies = f" [approvals by: {', '.join(rule.bodies)}]" if rule.bodies else ""
+        typer.echo(f"    {name}: {rule.status}{bodies}{basis}")
+        if rule.note:
+            typer.echo(f"      {rule.note}")
