@@ -52,8 +52,8 @@ def problems(call) -> list[str]:  # noqa: ANN001
     return err.value.problems
 
 
-def hours(course: Path, trainee: str) -> dict[tuple[str, str], float]:
-    rec = course_evidence([course], as_of=AS_OF).records
+def hours(course: Path, trainee: str, as_of: date = AS_OF) -> dict[tuple[str, str], float]:
+    rec = course_evidence([course], as_of=as_of).records
     rec = rec[(rec["trainee_id"] == trainee) & rec["source"].str.startswith("attendance:")]
     return rec.groupby(["source", "topic"])["hours"].sum().to_dict()
 
@@ -218,6 +218,13 @@ def test_readiness_reads_attendance_and_names_a_bad_line(course: Path, tmp_path:
     assert (f"{attendance_path(course)}:3: trainee 'nobody' is not on the course roster"
             in out.stderr)
     assert not (tmp_path / "r").exists()
+
+
+def test_readiness_as_of_an_earlier_day_counts_only_sessions_held_by_then(course: Path) -> None:
+    record_session(course, "06-boundaries", date(2026, 11, 9), "R. Diaz", ["t1"], as_of=AS_OF)
+    record_session(course, "07-advocacy", date(2026, 11, 16), "R. Diaz", ["t1"], as_of=AS_OF)
+    assert hours(course, "t1", date(2026, 11, 10)) == {
+        ("attendance:06-boundaries", "ethical-responsibility"): 4.0}
 
 
 def test_attendance_hours_reach_every_report_with_their_source(course: Path,

@@ -126,10 +126,13 @@ def _check_rows(c: _Checker, is_course: pd.Series, hours: pd.Series,
                         f"{cap:.2f} h of facilitator-led session and measured self-study"))
 
 
-def load_approvals(path: Path, modules: dict[str, ModuleHours], as_of: date) -> pd.DataFrame:
+def load_approvals(path: Path, modules: dict[str, ModuleHours], as_of: date,
+                   today: date | None = None) -> pd.DataFrame:
     """The declarations of ``path`` (none when there is no file); ApprovalError on problems.
 
     Returns scope, topic, hours and label (``provider-approved:<body> <number> (<date>)``).
+    An approval dated after ``today`` is an error; one dated after ``as_of`` did not exist
+    yet on that day and is left out.
     """
     columns = ["scope", "topic", "hours", "label"]
     if not path.exists():
@@ -143,9 +146,10 @@ def load_approvals(path: Path, modules: dict[str, ModuleHours], as_of: date) -> 
     frame["file_no"] = 0
     frame["line"] = table.lines
     c = _Checker(frame, [table])
-    _check(c, modules, as_of)
+    _check(c, modules, max(as_of, today or date.today()))
     if c.found:
         raise ApprovalError(c.problems())
+    frame = frame[(frame["approval_date"] <= as_of.isoformat()).to_numpy()]
     return pd.DataFrame({
         "scope": frame["scope"], "topic": frame["domain"].replace("", GENERAL),
         "hours": frame["hours"].astype(float),

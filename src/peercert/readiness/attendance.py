@@ -334,16 +334,22 @@ def records_from_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_attendance(path: Path, plans: dict[str, Plan], roster: Collection[str],
-                    as_of: date) -> pd.DataFrame:
-    """A course's attendance file as training records (none when there is no file)."""
+                    as_of: date, today: date | None = None) -> pd.DataFrame:
+    """A course's attendance file as training records (none when there is no file).
+
+    The whole file is checked (a session after ``today`` is an error: no one signs in to it
+    in advance); sessions after ``as_of`` are left out, so that readiness as of a past day
+    counts what had happened by then.
+    """
     if not path.exists():
         return empty_records()
     rows, problems = _empty_rows(), []
     _read(path, rows, problems)
     if problems:
         raise AttendanceError(problems)
-    check_rows(rows, plans, roster, as_of)
-    return records_from_rows(rows.frame)
+    check_rows(rows, plans, roster, max(as_of, today or date.today()))
+    frame = rows.frame
+    return records_from_rows(frame[frame["date"] <= as_of.isoformat()])
 
 
 # -- writing ------------------------------------------------------------------------------
