@@ -320,3 +320,20 @@ def test_a_simulated_cohort_misses_sessions_and_readiness_shows_both(tmp_path: P
     t, module = sorted(missed - made_up)[0]
     rec = course_evidence([course], as_of=end).records
     assert rec[(rec["trainee_id"] == t) & (rec["activity"] == module)].empty
+
+
+def test_a_session_attended_in_two_cohorts_is_credited_once(tmp_path: Path,
+                                                           template: Path) -> None:
+    a = build_course(tmp_path / "a", {"t1": {}}, "cohort-a", template=template)
+    b = build_course(tmp_path / "b", {"t1": {}}, "cohort-b", template=template)
+    record_session(a, "06-boundaries", date(2026, 11, 9), "R. Diaz", ["t1"], minutes=120,
+                   as_of=AS_OF)
+    record_session(b, "06-boundaries", date(2026, 11, 10), "A. Chen", ["t1"], minutes=120,
+                   as_of=AS_OF)
+    rec = course_evidence([a, b], as_of=AS_OF).records
+    assert rec["hours"].sum() == 4.0  # two halves make one whole session
+    record_session(b, "06-boundaries", date(2026, 11, 17), "A. Chen", ["t1"], minutes=60,
+                   as_of=AS_OF)
+    with pytest.raises(AttendanceError, match="trainee 't1' attended 300 minutes of the "
+                                              "06-boundaries session's ethical-responsibility"):
+        course_evidence([a, b], as_of=AS_OF)

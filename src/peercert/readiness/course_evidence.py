@@ -321,12 +321,35 @@ def combine_courses(courses: list[CourseData], completion: float = COMPLETION) -
     modules: list[ModuleInfo] = _first_by_id([m for c in courses for m in c.modules], "id")
     scores = scores_from_grades(grades, item_tags(banks))
     attendance = concat_records([c.attendance for c in courses])
+    if len(courses) > 1:
+        _check_across_courses(attendance, courses)
     site_of = dict(zip(roster["trainee_id"], roster["site"], strict=True))
     approvals = [(c.approvals, {t for t, s in site_of.items() if s == site})
                  for c, site in zip(courses, _site_labels(courses), strict=True)
                  if not c.approvals.empty]
     records = course_records(grades, banks, modules, attendance, approvals, completion)
     return Evidence(roster.sort_values("trainee_id").reset_index(drop=True), records, scores)
+
+
+def _check_across_courses(attendance: pd.DataFrame, courses: list[CourseData]) -> None:
+    """A trainee in several courses gets a module's session minutes once, not per course."""
+    from peercert.readiness.attendance import AttendanceError
+
+    declared: dict[tuple[str, str], float] = {}
+    for c in courses:
+        for module, plan in c.plans.items():
+            for domain, minutes in plan.domain_minutes.items():
+                declared.setdefault((module, domain), minutes / 60.0)
+    if attendance.empty or not declared:
+        return
+    totals = attendance.groupby(["trainee_id", "activity", "topic"], observed=True)["hours"].sum()
+    problems = [f"trainee {t!r} attended {h * 60:g} minutes of the {m} session's {d} time "
+                f"across the courses {', '.join(str(c.path) for c in courses)}; the session "
+                f"declares {declared[(m, d)] * 60:g}, and a repeat counts once"
+                for (t, m, d), h in totals.items()
+                if (m, d) in declared and h > declared[(m, d)] + 1e-9]
+    if problems:
+        raise AttendanceError(problems)
 
 
 def course_evidence(courses: list[Path], completion: float = COMPLETION,
