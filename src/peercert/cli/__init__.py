@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import warnings
 
-from peercert.cli import analyze, course, grade, lint, readiness  # noqa: F401  (registers)
+from peercert.cli import (  # noqa: F401  (registers the commands)
+    analyze,
+    attendance,
+    course,
+    grade,
+    lint,
+    readiness,
+)
 from peercert.cli.app import app
 
 __all__ = ["app", "main"]
