@@ -274,66 +274,26 @@ def test_cli_record_import_and_list(course: Path, tmp_path: Path) -> None:
     assert bad_day.exit_code == 1 and "is not a date" in bad_day.stderr
 
 
-def test_the_session_table_adds_up_to_the_icrc_hours_and_matches_shipped_guides() -> None:
+def test_the_fallback_table_and_the_shipped_guides_meet_the_icrc_hours() -> None:
     from peercert.curriculum import curriculum_root
     from peercert.readiness.attendance import plans_from_guides
     from peercert.readiness.simulate import SESSION_PLAN
     from peercert.tags import ICRC_DOMAIN_HOURS
 
+    # The fallback table (courses without guides, and the bench) holds exactly IC&RC's hours.
     per_domain: dict[str, float] = {}
     for hours in SESSION_PLAN.values():
         for d, h in hours.items():
             per_domain[d] = per_domain.get(d, 0) + h
     assert per_domain == ICRC_DOMAIN_HOURS
-    shipped = (curriculum_root() / "modules").glob("[0-9][0-9]-*.ipynb")
-    assert sorted(SESSION_PLAN) == sorted(p.stem for p in shipped)
+    # The shipped curriculum plans every module's session from its guide, at least IC&RC's hours.
     guides = plans_from_guides(curriculum_root())
-    if not guides:
-        pytest.skip("the curriculum ships no facilitator guides yet")
-    assert {m: p.domain_minutes for m, p in guides.items()} == {
-        m: {d: round(h * 60) for d, h in hours.items()} for m, hours in SESSION_PLAN.items()}
-
-
-def test_a_simulated_cohort_misses_sessions_and_readiness_shows_both(tmp_path: Path,
-                                                                     template: Path) -> None:
-    from peercert.readiness.simulate import simulate_attendance, simulate_evidence
-
-    ids = [f"s{i:02d}" for i in range(30)]
-    course = build_course(tmp_path / "cohort", dict.fromkeys(ids, {}), template=template,
-                          guides=False)
-    end = date(2026, 11, 20)
-    sessions = simulate_attendance(course, seed=3, end=end)
-    again = simulate_attendance(build_course(tmp_path / "again", dict.fromkeys(ids, {}),
-                                             template=template, guides=False), seed=3, end=end)
-    assert sessions == again  # deterministic by seed
-    assert len({s.module for s in sessions}) == 12 and any(s.absent for s in sessions)
-    missed = {(t, s.module) for s in sessions for t in s.absent}
-    made_up = {(t, s.module) for s in sessions if not s.absent for t in s.present}
-    assert missed & made_up and missed - made_up  # some make up a session, some do not
-    logs = simulate_evidence(course, tmp_path / "hours.csv", seed=3, end=end)
-    result = run_readiness("icrc-pr", [course], [logs], tmp_path / "r", as_of=end)
-    assert 0 < result.ready < 30
-    rows = result.readiness.results
-    short = rows[(rows["requirement_id"] == "training-total") & (rows["status"] == "not_met")]
-    assert len(short) > 0  # someone is held back by a missed session, and it says so
-    assert short["detail"].str.contains("h to go").all()
-    t, module = sorted(missed - made_up)[0]
-    rec = course_evidence([course], as_of=end).records
-    assert rec[(rec["trainee_id"] == t) & (rec["activity"] == module)].empty
-
-
-def test_a_session_attended_in_two_cohorts_is_credited_once(tmp_path: Path,
-                                                           template: Path) -> None:
-    a = build_course(tmp_path / "a", {"t1": {}}, "cohort-a", template=template)
-    b = build_course(tmp_path / "b", {"t1": {}}, "cohort-b", template=template)
-    record_session(a, "06-boundaries", date(2026, 11, 9), "R. Diaz", ["t1"], minutes=120,
-                   as_of=AS_OF)
-    record_session(b, "06-boundaries", date(2026, 11, 10), "A. Chen", ["t1"], minutes=120,
-                   as_of=AS_OF)
-    rec = course_evidence([a, b], as_of=AS_OF).records
-    assert rec["hours"].sum() == 4.0  # two halves make one whole session
-    record_session(b, "06-boundaries", date(2026, 11, 17), "A. Chen", ["t1"], minutes=60,
-                   as_of=AS_OF)
-    with pytest.raises(AttendanceError, match="trainee 't1' attended 300 minutes of the "
-                                              "06-boundaries session's ethical-responsibility"):
-        course_evidence([a, b], as_of=AS_OF)
+    shipped = (curriculum_root() / "modules").glob("[0-9][0-9]-*.ipynb")
+    assert sorted(guides) == sorted(p.stem for p in shipped)
+    minutes: dict[str, int] = {}
+    for plan in guides.values():
+        for d, m in plan.domain_minutes.items():
+            minutes[d] = minutes.get(d, 0) + m
+    assert all(minutes[d] >= h * 60 for d, h in ICRC_DOMAIN_HOURS.items()), minutes
+    for module, hours in SESSION_PLAN.items():  # the first twelve sessions match their guides
+        assert guides[module].domain_minutes == {d: round(h * 60) for d, h in hours.items()}
