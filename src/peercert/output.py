@@ -75,9 +75,18 @@ def write_json(path: Path, data: Any, indent: int | None = 1) -> Path:
 
 
 def safe_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet cannot run: text starting like a formula gets a ``'``."""
-    if FORMULA_SAFE and isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A CSV cell a spreadsheet cannot run: text starting like a formula gets a ``'``.
+
+    A carriage return inside text becomes a newline: the writer quotes newlines, but a bare CR
+    would end the row for most readers.
+    """
+    if isinstance(value, str):
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+            if FORMULA_SAFE and value.startswith("\n"):
+                return "'" + value
+        if FORMULA_SAFE and value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -100,11 +109,13 @@ def write_csv(path: Path, columns: Sequence[str],
 
 def write_frame(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
     """Write a pandas table as CSV, same dialect and safety as :func:`write_csv`."""
-    if FORMULA_SAFE:
-        frame = frame.copy()
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(safe_cell)
+    import pandas as pd
+
+    frame = frame.copy()
+    for col in frame.columns:
+        # Text columns: object dtype, or pandas 3's string dtype.
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
+            frame[col] = frame[col].map(safe_cell)
     text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
     return write_text(path, text)
 

@@ -1,0 +1,42 @@
+"""The one output layer: formula-safe CSV cells, one dialect, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from peercert import output
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_that_start_like_a_formula_are_neutralised(tmp_path: Path, name: str) -> None:
+    path = output.write_csv(tmp_path / "a.csv", ["name", "score"], [[name, -1.5], ["Ana", 3]])
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    assert rows[1][0] == "'" + name.replace("\r", "\n")
+    assert rows[1][1] == "-1.5"  # numbers stay numbers, negative ones included
+    assert rows[2] == ["Ana", "3"]
+    assert b"\r\n" not in path.read_bytes()  # one dialect: LF line ends
+
+
+def test_frames_are_neutralised_the_same_way(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "Bo"], "hours": [-2.0, 4.5]})
+    text = output.write_frame(tmp_path / "f.csv", frame).read_text(encoding="utf-8")
+    assert "'=cmd" in text and "-2.0" in text and "'-2.0" not in text
+
+
+def test_a_failed_write_keeps_the_good_file_and_leaves_no_temporary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = output.write_text(tmp_path / "report.html", "good")
+
+    def boom(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        output.write_text(target, "half")
+    assert target.read_text(encoding="utf-8") == "good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
