@@ -70,6 +70,17 @@ def test_a_recorded_session_credits_the_guide_minutes_by_domain(course: Path) ->
     assert "2026-11-02,07-advocacy,,,R. Diaz,t3,no" in text
 
 
+def test_attendance_file_is_formula_safe_and_reads_back(course: Path) -> None:
+    record_session(course, "07-advocacy", date(2026, 11, 2), "=cmd|' /c calc'!A1", ["t1"],
+                   as_of=AS_OF)
+    text = attendance_path(course).read_text(encoding="utf-8")
+    assert "'=cmd" in text and ",=cmd" not in text
+    assert not list(attendance_path(course).parent.glob(".*.tmp"))
+    record_session(course, "06-boundaries", date(2026, 11, 9), "=cmd|' /c calc'!A1", ["t1"],
+                   as_of=AS_OF)  # the file, quote and all, still reads back and checks
+    assert ("attendance:07-advocacy", "advocacy") in hours(course, "t1")
+
+
 def test_a_trainee_absent_from_a_session_gets_no_hours_for_it(course: Path) -> None:
     record_session(course, "06-boundaries", date(2026, 11, 9), "R. Diaz", ["t1"],
                    absent=["t2"], as_of=AS_OF)

@@ -124,3 +124,46 @@ def test_a_rerun_removes_pages_of_trainees_no_longer_listed(tmp_path: Path,
     write_reports(r, tmp_path, scores)
     assert sorted(p.name for p in (tmp_path / "trainees").iterdir()) == [
         "ana.html", "ben.html", "cy.html"]
+
+
+@pytest.fixture
+def formula_named() -> Readiness:
+    """A trainee whose roster name (and site) a spreadsheet would run as a formula."""
+    ev = evidence(["ana", "eve"], full_icrc("ana") + full_icrc("eve"))
+    ev.roster.loc[ev.roster["trainee_id"] == "eve", ["name", "site"]] = [
+        '=HYPERLINK("http://x.test","eve")', "+north"]
+    return evaluate(load_profile("icrc-pr"), ev, AS_OF)
+
+
+def test_csv_reports_neutralise_formula_names(tmp_path: Path, formula_named: Readiness) -> None:
+    write_reports(formula_named, tmp_path)
+    for name in ("readiness.csv", "board-export.csv"):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as f:
+            rows = [row for row in csv.DictReader(f) if row["trainee_id"] == "eve"]
+        assert rows, name
+        assert {row["name"] for row in rows} == {'\'=HYPERLINK("http://x.test","eve")'}, name
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows
+                       for cell in row.values()), name
+    with (tmp_path / "readiness.csv").open(encoding="utf-8", newline="") as f:
+        assert {row["site"] for row in csv.DictReader(f) if row["trainee_id"] == "eve"} == {
+            "'+north"}
+
+
+def test_reports_are_written_atomically(tmp_path: Path, formula_named: Readiness,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    files = write_reports(formula_named, tmp_path)
+    good = {p: p.read_bytes() for p in files}
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+    def crash(src: str, dst: str) -> None:  # the disk fills up just before the rename
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="No space"):
+        write_reports(formula_named, tmp_path)
+    monkeypatch.undo()
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]  # no temp file left
+    for path, data in good.items():  # every earlier good report is whole and unchanged
+        assert path.read_bytes() == data, path

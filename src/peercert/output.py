@@ -90,6 +90,13 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def unquote_cell(value: Any) -> Any:
+    """The inverse of :func:`safe_cell`, for CSV files peercert writes and reads back."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and value[1] in _FORMULA_START:
+        return value[1:]
+    return value
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> str:
     """Rows (dicts keyed by column, or sequences) as CSV text in peercert's one dialect."""
     buf = io.StringIO()
@@ -135,6 +142,7 @@ def templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PrefixLoader({
             "analyze": jinja2.PackageLoader("peercert.analyze", "templates"),
+            "readiness": jinja2.PackageLoader("peercert.readiness", "templates"),
         }),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,

@@ -1,8 +1,8 @@
 """The shared Typer application that every command module registers on, and its one error exit.
 
 :class:`_Group` is the one CLI error handler: any user error raised by any command (a
-:class:`peercert.errors.PeercertError`, or one of the known input errors of the bank and
-readiness layers) ends as red lines on stderr and exit code 1, never a traceback. It sits in
+:class:`peercert.errors.PeercertError`, or one of the known input errors of the bank
+layer) ends as red lines on stderr and exit code 1, never a traceback. It sits in
 the app itself, so every command module, including ones added later, and ``CliRunner``
 tests get it for free.
 """
@@ -14,13 +14,10 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-# Exceptions of modules that cannot derive from PeercertError yet (bank, readiness), by name:
+# Exceptions of modules that cannot derive from PeercertError yet (bank), by name:
 # matched on the class's module and name so they need not be imported to be caught.
 USER_ERRORS = {
     ("peercert.bank", "BankError"),
-    ("peercert.readiness.course_evidence", "CourseError"),
-    ("peercert.readiness.evidence", "EvidenceError"),
-    ("peercert.readiness.profile", "ProfileError"),
 }
 
 

@@ -28,8 +28,8 @@ def _fail(lines: list[str], summary: str) -> None:
 
 
 def _guarded(call: Any) -> Any:
+    from peercert.errors import CourseError
     from peercert.readiness.attendance import AttendanceError
-    from peercert.readiness.course_evidence import CourseError
 
     try:
         return call()

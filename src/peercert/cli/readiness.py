@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import typer
 
 from peercert.cli.app import app
+from peercert.defaults import COMPLETION_PERCENT
 
 PROFILE = typer.Option(..., "--profile", "-p",
                        help="Profile id (see 'peercert profiles') or a path to a .toml profile.")
@@ -19,7 +20,7 @@ EVIDENCE = typer.Option(None, "--evidence", "-e",
 ROSTERS = typer.Option(None, "--roster",
                        help="A roster CSV (trainee_id,name[,site]) for trainees in no course.")
 AS_OF = typer.Option(None, "--as-of", help="Evaluate as of this day (YYYY-MM-DD); default today.")
-COMPLETION = typer.Option(70.0, "--completion", min=0, max=100,
+COMPLETION = typer.Option(COMPLETION_PERCENT, "--completion", min=0, max=100,
                           help="Percent of a module quiz's points that completes the module.")
 PROFILES_DIR = typer.Option(None, "--profiles-dir", help="Folder of profiles to use instead of "
                                                          "the ones shipped with peercert.")

@@ -50,7 +50,7 @@ class ReadinessResult:
                 f"as of {r.as_of}" + (f"; most common blockers: {blockers}" if blockers else ""))
 
 
-def gather_evidence(courses: list[Path], evidence: list[Path], *, as_of: date,
+def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of: date,
                     rosters: Sequence[Path] = (), completion: float = COMPLETION) -> Evidence:
     """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing).
 

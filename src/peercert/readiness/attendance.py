@@ -30,9 +30,6 @@ write-then-rename, so an interrupted write never leaves a half file.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from peercert import output
 from peercert.readiness.evidence import EARLIEST, EvidenceError, _Checker, _read_table, _short
 from peercert.readiness.records import empty_records, normalize_records
 from peercert.readiness.sources import attendance_label
@@ -95,7 +93,7 @@ class _Rows:
     frame: pd.DataFrame  # COLUMNS as str, plus file_no and line
     names: list[str] = field(default_factory=list)
 
-    def add(self, frame: pd.DataFrame, name: str, lines: Sequence[int]) -> None:
+    def add(self, frame: pd.DataFrame, name: str, lines: Sequence[int] | np.ndarray) -> None:
         part = pd.DataFrame({c: _per_value(frame[c], str.strip) for c in COLUMNS})
         part["present"] = _per_value(part["present"], str.lower)
         part["file_no"] = len(self.names)
@@ -343,7 +341,8 @@ def load_attendance(path: Path, plans: dict[str, Plan], roster: Collection[str],
     """
     if not path.exists():
         return empty_records()
-    rows, problems = _empty_rows(), []
+    rows = _empty_rows()
+    problems: list[str] = []
     _read(path, rows, problems)
     if problems:
         raise AttendanceError(problems)
@@ -356,31 +355,25 @@ def load_attendance(path: Path, plans: dict[str, Plan], roster: Collection[str],
 
 
 def _lines(frame: pd.DataFrame, header: Sequence[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(frame.loc[:, list(header)].itertuples(
-        index=False))
-    return buf.getvalue()
+    """Rows as CSV lines (no header), formula-safe like every file peercert writes."""
+    return output.csv_text(list(header), frame.loc[:, list(header)].itertuples(
+        index=False)).split("\n", 1)[1]
 
 
 def _write(path: Path, new: pd.DataFrame, header: Sequence[str] | None) -> None:
-    """Append ``new`` rows (in the file's own column order), by write-then-rename."""
+    """Append ``new`` rows (in the file's own column order); atomic (``peercert.output``)."""
     if header is None:
         old, header = ",".join(COLUMNS) + "\n", COLUMNS
     else:
         old = path.read_text(encoding="utf-8-sig")
         if old and not old.endswith("\n"):
             old += "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(old + _lines(new, header), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    output.write_text(path, old + _lines(new, header))
 
 
 def _existing(path: Path) -> tuple[_Rows, list[str] | None]:
-    rows, problems = _empty_rows(), []
+    rows = _empty_rows()
+    problems: list[str] = []
     header = _read(path, rows, problems) if path.exists() else None
     if problems:
         raise AttendanceError(problems)
@@ -503,7 +496,8 @@ def import_attendance(course: Path, sheet: Path, *, as_of: date | None = None,
     course = Path(course)
     plans = plans_of(course)
     roster = course_roster(course) if roster is None else roster
-    rows, problems = _empty_rows(), []
+    rows = _empty_rows()
+    problems: list[str] = []
     if _read(Path(sheet), rows, problems) is None or problems:
         raise AttendanceError(problems)
     if rows.frame.empty:
@@ -514,7 +508,7 @@ def import_attendance(course: Path, sheet: Path, *, as_of: date | None = None,
 
 def plans_of(course: Path) -> dict[str, Plan]:
     """The course's session plans; CourseError when a facilitator guide is broken."""
-    from peercert.readiness.course_evidence import CourseError
+    from peercert.errors import CourseError
     from peercert.sessions import SessionError
 
     try:
@@ -525,13 +519,9 @@ def plans_of(course: Path) -> dict[str, Plan]:
 
 def course_roster(course: Path) -> set[str]:
     """The trainee ids of a course's gradebook."""
-    from nbgrader.api import Gradebook
+    from peercert.readiness.course_evidence import open_course, read_roster
 
-    from peercert.readiness.course_evidence import course_settings
-
-    course_id, db_url = course_settings(Path(course))
-    with Gradebook(db_url, course_id) as gb:
-        return {s.id for s in gb.students}
+    return set(read_roster(open_course(Path(course)))["trainee_id"])
 
 
 def session_summary(course: Path, as_of: date | None = None) -> list[dict[str, Any]]:
@@ -543,7 +533,8 @@ def session_summary(course: Path, as_of: date | None = None) -> list[dict[str, A
     path = attendance_path(course)
     if not path.exists():
         return []
-    rows, problems = _empty_rows(), []
+    rows = _empty_rows()
+    problems: list[str] = []
     _read(path, rows, problems)
     if problems:
         raise AttendanceError(problems)

@@ -1,6 +1,6 @@
 """What a course contributes to readiness: its roster, course scores and evidenced hours.
 
-Read from the nbgrader gradebook (through ``nbgrader.api.Gradebook``), the item banks
+Read from the nbgrader gradebook (through :class:`peercert.course.Course`), the item banks
 (``assignments/*.yaml``: points and tags of each item), the learning modules
 (``modules/NN-slug.ipynb``: measured self-study minutes and their split across the IC&RC
 domains), the facilitator guides (``modules/facilitator/NN-slug.md``: each session's contact
@@ -27,13 +27,15 @@ itself: it releases the module's self-study minutes and approved hours.
 
 Several courses (cohorts, instructors, sites) can be combined; each is a site, named by its
 course id (plus the folder name when two share an id). A trainee in more than one course
-keeps the site of the first course given. Item ids are stable across cohorts, so per item
+keeps the site of the first course given. A quiz renamed in its bank (``formerly``) counts
+its submissions under the old id too. Item ids are stable across cohorts, so per item
 the best graded score counts (the earlier submission on a tie): a module is completed once.
 Attendance of every course counts (each file is checked against its own course's guides).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +44,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from peercert import nbgrader_compat as nbc
+from peercert.course import Course
+from peercert.defaults import COMPLETION_PERCENT
+from peercert.errors import CourseError
 from peercert.readiness.records import (
     Evidence,
     concat_records,
@@ -56,12 +62,8 @@ if TYPE_CHECKING:
     from peercert.curriculum import ModuleInfo
     from peercert.readiness.attendance import Plan
 
-COMPLETION = 70.0  # percent of a module quiz's graded points that completes the module
+COMPLETION = COMPLETION_PERCENT  # percent of a module quiz's graded points that completes it
 GRADE_COLUMNS = ("trainee_id", "quiz", "item", "score", "possible", "submitted")
-
-
-class CourseError(Exception):
-    """A course directory cannot be read; the message names the course and the reason."""
 
 
 @dataclass(frozen=True)
@@ -79,58 +81,48 @@ class CourseData:
     approvals: pd.DataFrame = field(default_factory=pd.DataFrame)  # scope, topic, hours, label
 
 
+def open_course(course: Path) -> Course:
+    """The course at ``course``, with a gradebook; CourseError says what is missing."""
+    c = Course.open(Path(course))
+    if not c.has_gradebook():
+        raise CourseError(f"{course}: no gradebook at {c.sqlite_path}; grade the course first")
+    return c
+
+
 def course_settings(course: Path) -> tuple[str, str]:
-    from peercert.course import load_settings
-
-    try:
-        settings = load_settings(course)
-    except FileNotFoundError as exc:
-        raise CourseError(str(exc)) from exc
-    except Exception as exc:  # a broken nbgrader_config.py: any error its code raises
-        raise CourseError(f"{course}: cannot load nbgrader_config.py: {exc}") from exc
-    db_url = settings.db_url
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
-        raise CourseError(f"{course}: no gradebook at {db_url.removeprefix('sqlite:///')}; "
-                          "grade the course first")
-    return settings.course_id, db_url
+    """Course id and gradebook URL of a graded course (CourseError when it cannot be read)."""
+    c = open_course(course)
+    return c.course_id, c.db_url
 
 
-def _score_rows(gb: object, course_id: str) -> list[tuple]:
-    from nbgrader.api import Assignment, Grade, GradeCell, SubmittedAssignment, SubmittedNotebook
-
-    query = (
-        gb.db.query(SubmittedAssignment.student_id, Assignment.name, GradeCell.name,  # type: ignore[attr-defined]
-                    Grade.auto_score, Grade.manual_score, Grade.extra_credit,
-                    GradeCell.max_score, SubmittedAssignment.timestamp)
-        .select_from(Grade)
-        .join(GradeCell, Grade.cell_id == GradeCell.id)
-        .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-        .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-        .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-        .filter(Assignment.course_id == course_id)
-    )
-    return query.all()
+def read_roster(c: Course) -> pd.DataFrame:
+    """trainee_id, name: the course's students (name falls back to the id)."""
+    s = nbc.student
+    with c.connect() as conn:
+        students = conn.execute(s.select().with_only_columns(
+            s.c.id, s.c.first_name, s.c.last_name)).all()
+    rows = [(sid, f"{first or ''} {last or ''}".strip() or sid) for sid, first, last in students]
+    return pd.DataFrame(sorted(rows), columns=["trainee_id", "name"], dtype=str)
 
 
-def _score(auto: float | None, manual: float | None, extra: float | None) -> float:
-    """nbgrader's rule (manual wins, plus extra credit), but 'not graded' stays NaN."""
-    base = manual if manual is not None else auto
-    return np.nan if base is None else base + (extra or 0.0)
+def read_gradebook(c: Course, renames: Mapping[str, str] | None = None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Roster (trainee_id, name) and item grades (GRADE_COLUMNS) from one course's gradebook.
 
-
-def read_gradebook(db_url: str, course_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Roster (trainee_id, name) and item grades (GRADE_COLUMNS) from one gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url, course_id) as gb:
-        students = [(s.id, f"{s.first_name or ''} {s.last_name or ''}".strip() or s.id)
-                    for s in gb.students]
-        rows = _score_rows(gb, course_id)
-    roster = pd.DataFrame(sorted(students), columns=["trainee_id", "name"], dtype=str)
+    ``renames`` maps former quiz ids to current ones (``peercert.bank.quiz_renames``), so
+    that submissions made under a bank's old quiz id count for the quiz it is now.
+    A score is NaN while its item is not graded (``Course.grade_rows`` gives None).
+    """
+    roster = read_roster(c)
+    rows = c.grade_rows()
     grades = pd.DataFrame(
-        [(sid, quiz, item, _score(a, m, e), mx, ts) for sid, quiz, item, a, m, e, mx, ts in rows],
+        [(t, q, i, np.nan if score is None else score, mx, ts)
+         for t, q, i, mx, _au, _ma, _ex, score, _nm, ts in rows],
         columns=list(GRADE_COLUMNS),
     )
+    if renames and grades["quiz"].isin(list(renames)).any():
+        grades["quiz"] = grades["quiz"].replace(dict(renames))
+        grades = _best_per_item(grades)
     for col in ("trainee_id", "quiz", "item"):  # few distinct values, many rows
         grades[col] = grades[col].astype("category")
     grades["score"] = grades["score"].astype(float)
@@ -139,20 +131,27 @@ def read_gradebook(db_url: str, course_id: str) -> tuple[pd.DataFrame, pd.DataFr
     return roster, grades
 
 
+def _best_per_item(grades: pd.DataFrame) -> pd.DataFrame:
+    """One row per trainee, quiz and item: the best graded score (earlier one on a tie)."""
+    grades = grades.sort_values(["score", "submitted"], ascending=[False, True],
+                                na_position="last", kind="stable")
+    return grades.drop_duplicates(["trainee_id", "quiz", "item"]).reset_index(drop=True)
+
+
 def read_course(course: Path, as_of: date | None = None) -> CourseData:
     """Read one course directory: config, gradebook, banks, modules, guides and hour files.
 
     The attendance and approvals files are checked against the course's roster, guides and
     modules (AttendanceError / ApprovalError name every problem with file and line).
     """
-    from peercert.bank import BankError, load_banks
+    from peercert.bank import BankError, load_banks, quiz_renames
     from peercert.curriculum import list_modules
     from peercert.readiness.approvals import approvals_path, load_approvals, module_hours
     from peercert.readiness.attendance import attendance_path, load_attendance, plans_of
 
     course = Path(course)
     day = as_of or date.today()
-    course_id, db_url = course_settings(course)
+    c = open_course(course)
     try:
         banks = load_banks(course / "assignments") if (course / "assignments").is_dir() else []
         modules = list_modules(course) if (course / "modules").is_dir() else []
@@ -161,11 +160,11 @@ def read_course(course: Path, as_of: date | None = None) -> CourseData:
     except (KeyError, ValueError, OSError) as exc:
         raise CourseError(f"{course}: a module's metadata.peercert is incomplete: {exc}") from exc
     plans = plans_of(course)
-    roster, grades = read_gradebook(db_url, course_id)
+    roster, grades = read_gradebook(c, quiz_renames(banks))
     attendance = load_attendance(attendance_path(course), plans, set(roster["trainee_id"]), day)
     holds = module_hours(modules, plans, quiz_modules(banks))
     approvals = load_approvals(approvals_path(course), holds, day)
-    return CourseData(course_id, course, roster, grades, banks, modules, plans, attendance,
+    return CourseData(c.course_id, course, roster, grades, banks, modules, plans, attendance,
                       approvals)
 
 
@@ -314,9 +313,7 @@ def combine_courses(courses: list[CourseData], completion: float = COMPLETION) -
                                                               strict=True)]
     roster = pd.concat(rosters, ignore_index=True).drop_duplicates("trainee_id")
     grades = pd.concat([c.grades for c in courses], ignore_index=True)
-    grades = grades.sort_values(["score", "submitted"], ascending=[False, True],
-                                na_position="last", kind="stable")
-    grades = grades.drop_duplicates(["trainee_id", "quiz", "item"])
+    grades = _best_per_item(grades)
     banks: list[Bank] = _first_by_id([b for c in courses for b in c.banks], "quiz")
     modules: list[ModuleInfo] = _first_by_id([m for c in courses for m in c.modules], "id")
     scores = scores_from_grades(grades, item_tags(banks))

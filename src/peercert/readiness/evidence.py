@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from peercert import output
+from peercert.errors import PeercertError
 from peercert.readiness.records import HOUR_KINDS, RECORD_KINDS, normalize_records
 from peercert.readiness.sources import evidence_label
 
@@ -49,14 +51,17 @@ _NEEDS_TOPIC = {"training": "the domain or topic, e.g. ethical-responsibility",
                 "exam": "the exam id", "attestation": "the attestation id"}
 
 
-class EvidenceError(Exception):
-    """Every problem found in the evidence files; nothing was imported."""
+class EvidenceError(PeercertError):
+    """Every problem found in the evidence files; nothing was imported.
+
+    ``problems`` holds one line per problem; the message shows the first ``SHOWN``.
+    """
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
         shown = problems[:SHOWN]
         more = len(problems) - len(shown)
-        super().__init__("\n".join(shown + ([f"... and {more} more problem(s)"] if more else [])))
+        super().__init__("\n".join(shown + ([f"... and {more} more problem(s)"] if more else [])),
+                         problems=problems)
 
 
 @dataclass
@@ -99,8 +104,20 @@ def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
     plain = _read_plain(text, header, exact)
     if plain is not None:
         plain.path = path
-        return plain
-    return _read_rows(path, reader, header, problems)
+        return _unquoted(plain)
+    table = _read_rows(path, reader, header, problems)
+    return None if table is None else _unquoted(table)
+
+
+def _unquoted(table: _Table) -> _Table:
+    """Cells as they were before peercert made them formula-safe (``'=x`` reads as ``=x``)."""
+    for col in table.frame.columns:
+        cats = table.frame[col].cat.categories
+        quoted = {c: output.unquote_cell(c) for c in cats
+                  if isinstance(c, str) and output.unquote_cell(c) != c}
+        if quoted:
+            table.frame[col] = table.frame[col].astype(object).replace(quoted).astype("category")
+    return table
 
 
 def _read_plain(text: str, header: list[str], exact: bool = False) -> _Table | None:
@@ -211,7 +228,9 @@ class _Checker:
         self.names = [str(t.path) for t in tables]
         self.found: list[tuple[int, int, str]] = []
 
-    def where(self, mask: pd.Series, message: str | None = None, fmt=None) -> None:  # noqa: ANN001
+    def where(self, mask: pd.Series, message: str = "",
+              fmt: Callable[[Any], str] | None = None) -> None:
+        """One problem per row where ``mask`` holds: ``message``, or ``fmt`` of the row."""
         hits = self.frame[mask.to_numpy()]
         for row in hits.itertuples(index=False):
             text = message if fmt is None else fmt(row)
@@ -385,9 +404,7 @@ def write_evidence(frame: pd.DataFrame, path: Path) -> Path:
     out = frame.loc[:, list(COLUMNS)].copy()
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     out["hours"] = out["hours"].map(lambda h: "" if pd.isna(h) else f"{h:g}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n")
-    return path
+    return output.write_frame(Path(path), out)
 
 
 def is_slug(value: str) -> bool:

@@ -67,10 +67,18 @@ def _competency_percents(scores: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def figure_data(r: Readiness, scores: pd.DataFrame, by_site: pd.DataFrame) -> FigureData:
+    from peercert.readiness.profile import (
+        PracticeExam,
+        SupervisedWorkHours,
+        SupervisionHours,
+        TrainingHours,
+    )
+
+    numeric = (TrainingHours, SupervisedWorkHours, SupervisionHours, PracticeExam)  # NUMERIC_KINDS
     n, reqs = len(r.trainees), r.profile.requirements
     matrix = r.results["value"].to_numpy(dtype=float).reshape(n, len(reqs))
     panels = [Panel(q.title, q.unit, float(q.threshold), matrix[:, k][~np.isnan(matrix[:, k])])
-              for k, q in enumerate(reqs) if q.kind in NUMERIC_KINDS][:MAX_PANELS]
+              for k, q in enumerate(reqs) if isinstance(q, numeric)][:MAX_PANELS]
     return FigureData(
         n_trainees=n, n_requirements=len(reqs),
         blockers=r.blockers()[["title", NOT_MET, NO_EVIDENCE]],

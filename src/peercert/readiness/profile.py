@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from peercert.errors import PeercertError
 from peercert.tags import Competency, Domain
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -318,12 +319,11 @@ def _with_cycle(entry: Any, months: int) -> Any:
     return out
 
 
-class ProfileError(Exception):
+class ProfileError(PeercertError):
     """All problems found in a profile, one line each, naming file, requirement and field."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        super().__init__("\n".join(problems), problems=problems)
 
 
 def _label(raw: Any, loc: tuple[Any, ...]) -> str:

@@ -17,7 +17,6 @@ Only statuses, numbers and dates are written: no quiz answers, no reflection tex
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from functools import cache
@@ -29,6 +28,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from peercert import output
+from peercert.output import templates
 from peercert.readiness.evaluate import (
     MET,
     SOURCE_COLUMNS,
@@ -41,7 +42,6 @@ from peercert.readiness.profile import AnyOf, Attestation, ExamPassed
 from peercert.readiness.sources import CATEGORIES, GOVERNED, TITLE, describe
 from peercert.tags import DOMAINS
 
-TEMPLATES = Path(__file__).parent / "templates"
 PARALLEL_FROM = 2000  # trainees; below this, drawing the figures inline is quicker
 READINESS_COLUMNS = ("trainee_id", "name", "site", "profile", "ready", "requirement_id",
                      "requirement", "status", "value", "threshold", "unit", "detail",
@@ -77,16 +77,16 @@ def hint(req) -> str:  # noqa: ANN001 (any requirement)
     return text + "."
 
 
-@cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                              autoescape=jinja2.select_autoescape(["html", "j2"]),
-                              undefined=jinja2.StrictUndefined, trim_blocks=True)
+def _template(name: str) -> jinja2.Template:
+    """A readiness template from the one jinja environment (``readiness/<name>``)."""
+    return templates().get_template(f"readiness/{name}")
 
 
 @cache
 def _css() -> str:
-    return (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    env = templates()
+    assert env.loader is not None
+    return env.loader.get_source(env, "readiness/style.css")[0]
 
 
 def page_names(trainee_ids: list[str]) -> dict[str, str]:
@@ -159,11 +159,8 @@ def board_table(r: Readiness) -> pd.DataFrame:
 
 
 def write_csv(columns: dict[str, list], path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(list(columns))
-        writer.writerows(zip(*columns.values(), strict=True))
-    return path
+    """Write column lists as one CSV, atomically and formula-safe (``peercert.output``)."""
+    return output.write_csv(path, list(columns), zip(*columns.values(), strict=True))
 
 
 def threshold_text(req) -> str:  # noqa: ANN001 (any requirement)
@@ -368,7 +365,7 @@ def render_dashboard(r: Readiness, figures: dict[str, str | None],
     states = cycle_states(r)
     cycles = ({s: int((states == s).sum()) for s in (CURRENT, ENDED, NO_DATE)}
               if r.profile.counts_cycle else None)
-    return _env().get_template("dashboard.html.j2").render(cycles=cycles,
+    return _template("dashboard.html.j2").render(cycles=cycles,
         profile=r.profile, as_of=r.as_of.isoformat(), css=_css(), n=n, n_ready=r.ready_count,
         pct_ready=_pct(r.ready_count, n), blockers=blockers, sites=sites, figures=figures,
         trainees=_trainee_rows(r), n_req=len(r.profile.requirements), sources=_sources(r),
@@ -379,7 +376,7 @@ _BADGE = {k: f'<span class="badge {k}">{v}</span>' for k, v in STATUS_LABELS.ite
 
 
 def _rows_html(titles: list[str], statuses: list[str], details: list[str],
-               last: list[str]) -> tuple[Markup, Markup]:
+               last: list[tuple[str, str]]) -> tuple[Markup, Markup]:
     """The 'what remains' and 'what is met' table rows of one trainee (already escaped)."""
     todo, done = [], []
     for title, status, detail, extra in zip(titles, statuses, details, last, strict=True):
@@ -393,9 +390,8 @@ def _rows_html(titles: list[str], statuses: list[str], details: list[str],
 
 def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[str, str]:
     """Each trainee's page as HTML, keyed by trainee id."""
-    env = _env()
-    page = env.get_template("trainee.html.j2")
-    tail = Markup(env.get_template("trainee_tail.html.j2").render(
+    page = _template("trainee.html.j2")
+    tail = Markup(_template("trainee_tail.html.j2").render(
         profile=r.profile, sources=_grouped_sources(r), policy=training_policy(r)))
     credits, held = _credit_rows(r)
     n_req = len(r.profile.requirements)
@@ -421,7 +417,7 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
 
 def write_pages(folder: Path, pages: dict[str, str]) -> list[Path]:
     """Write trainee pages; drop pages a previous run left for trainees no longer listed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    output.make_dirs(folder)
     names = page_names(list(pages))
     keep = set(names.values())
     for old in folder.glob("*.html"):
@@ -430,8 +426,7 @@ def write_pages(folder: Path, pages: dict[str, str]) -> list[Path]:
     paths = []
     for tid, html in pages.items():
         path = folder / names[tid]
-        path.write_text(html, encoding="utf-8")
-        paths.append(path)
+        paths.append(output.write_text(path, html))
     return paths
 
 
@@ -445,7 +440,7 @@ def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *
     from peercert.readiness.figures import FigureJob, figure_data, render_figures
     from peercert.readiness.records import empty_scores
 
-    out.mkdir(parents=True, exist_ok=True)
+    output.make_dirs(out)
     files = [out / "readiness.csv", out / "board-export.csv", out / "index.html"]
     by_site = r.by_site()
     data = figure_data(r, scores if scores is not None else empty_scores(), by_site)
@@ -456,5 +451,5 @@ def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *
     write_csv(board_columns(r, columns), files[1])
     pages = write_pages(out / "trainees", render_trainees(r))
     figures = job.result() if job else render_figures(data)
-    files[2].write_text(render_dashboard(r, figures, by_site), encoding="utf-8")
+    output.write_text(files[2], render_dashboard(r, figures, by_site))
     return files + pages

@@ -197,11 +197,10 @@ def simulate_attendance(course: Path, seed: int = 0, *, end: date | None = None)
     sign-in). Returns the sessions.
     """
     from peercert.readiness.attendance import record_session
-    from peercert.readiness.course_evidence import course_settings, read_gradebook
+    from peercert.readiness.course_evidence import open_course, read_gradebook
 
     course = Path(course)
-    course_id, db_url = course_settings(course)
-    roster, grades = read_gradebook(db_url, course_id)
+    roster, grades = read_gradebook(open_course(course))
     ids = list(roster["trainee_id"])
     last = end or _end_date(grades)
     plans, _from_guides = demo_plans(course)
