@@ -1,0 +1,99 @@
+"""One trainee's feedback page: the quiz total, what to review, then each question.
+
+Rendered with the one jinja environment (:func:`peercert.output.templates`, prefix
+``feedback``). Nothing on the page depends on the time it was made, so writing it again
+from the same gradebook gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from peercert.feedback.chosen import Answer
+from peercert.feedback.content import QuizContent
+from peercert.feedback.explain import ItemView, explain, points, points_word
+from peercert.feedback.review import Reviewer, Where
+from peercert.feedback.scores import Graded
+
+TEMPLATE = "feedback/feedback.html.j2"
+
+
+@dataclass
+class ReviewEntry:
+    where: Where
+    questions: list[int] = field(default_factory=list)
+
+    @property
+    def questions_text(self) -> str:
+        nums = [str(n) for n in self.questions]
+        label = "question" if len(nums) == 1 else "questions"
+        joined = nums[0] if len(nums) == 1 else ", ".join(nums[:-1]) + " and " + nums[-1]
+        return f"{label} {joined}"
+
+
+@dataclass
+class Page:
+    title: str
+    quiz: str
+    name: str
+    submitted: str
+    score: str
+    max_points: str
+    percent: str
+    waiting: int
+    late_penalty: str
+    after_penalty: str
+    items: list[ItemView]
+    review: list[ReviewEntry]
+    missed_without_module: list[int]
+
+
+def when(stamp: datetime.datetime | None) -> str:
+    """'20 November 2026 at 10:00 UTC' (gradebook times are UTC)."""
+    if stamp is None:
+        return ""
+    return f"{stamp.day} {stamp:%B %Y} at {stamp:%H:%M} UTC"
+
+
+def _review(items: list[ItemView]) -> tuple[list[ReviewEntry], list[int]]:
+    entries: dict[tuple[str, str], ReviewEntry] = {}
+    loose = []
+    for view in items:
+        if view.score is None or view.score >= view.max_points:
+            continue
+        if view.review is None:
+            loose.append(view.number)
+            continue
+        key = (view.review.module_id, view.review.section)
+        entries.setdefault(key, ReviewEntry(view.review)).questions.append(view.number)
+    return list(entries.values()), loose
+
+
+def build_page(content: QuizContent, graded: Graded, answers: dict[str, Answer],
+               reviewer: Reviewer) -> Page:
+    """The page model for one trainee (only items of this quiz the gradebook has)."""
+    items = []
+    for q in content.questions:
+        grade = graded.items.get(q.item_id)
+        where = reviewer.where(q.item_id, q.module, q.text)
+        items.append(explain(q, grade, answers.get(q.item_id, Answer(problem="blank")), where))
+    review, loose = _review(items)
+    total, max_points = graded.score, content.max_points
+    late = graded.late_penalty or 0.0
+    return Page(
+        title=content.title, quiz=content.quiz, name=graded.name,
+        submitted=when(graded.timestamp), score=points(total),
+        max_points=f"{points(max_points)} {points_word(max_points)}",
+        percent=f"{100 * total / max_points:.0f}%" if max_points else "",
+        waiting=len(graded.waiting),
+        late_penalty=points(late) if late else "",
+        after_penalty=points(max(0.0, total - late)) if late else "",
+        items=items, review=review, missed_without_module=loose,
+    )
+
+
+def render(page: Page) -> str:
+    from peercert.output import templates
+
+    return templates().get_template(TEMPLATE).render(page=page)
