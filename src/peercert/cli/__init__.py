@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from peercert.cli import analyze, course, grade, lint, readiness  # noqa: F401  (registers)
+from peercert.cli import analyze, course, feedback, grade, lint, readiness  # noqa: F401 (registers)
 from peercert.cli.app import app
 
 __all__ = ["app", "main"]

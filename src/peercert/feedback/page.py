@@ -19,17 +19,32 @@ from peercert.feedback.scores import Graded
 TEMPLATE = "feedback/feedback.html.j2"
 
 
+def _questions_text(numbers: list[int]) -> str:
+    nums = [str(n) for n in numbers]
+    label = "question" if len(nums) == 1 else "questions"
+    joined = nums[0] if len(nums) == 1 else ", ".join(nums[:-1]) + " and " + nums[-1]
+    return f"{label} {joined}"
+
+
 @dataclass
 class ReviewEntry:
+    """A place to review and the questions that point to it."""
+
     where: Where
     questions: list[int] = field(default_factory=list)
 
     @property
     def questions_text(self) -> str:
-        nums = [str(n) for n in self.questions]
-        label = "question" if len(nums) == 1 else "questions"
-        joined = nums[0] if len(nums) == 1 else ", ".join(nums[:-1]) + " and " + nums[-1]
-        return f"{label} {joined}"
+        return _questions_text(self.questions)
+
+
+@dataclass
+class ModuleReview:
+    """One module to review, with its sections (an entry without a section is the module)."""
+
+    module_id: str
+    title: str
+    entries: list[ReviewEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -45,8 +60,12 @@ class Page:
     late_penalty: str
     after_penalty: str
     items: list[ItemView]
-    review: list[ReviewEntry]
+    review: list[ModuleReview]
     missed_without_module: list[int]
+
+    @property
+    def loose_text(self) -> str:
+        return _questions_text(self.missed_without_module)
 
 
 def when(stamp: datetime.datetime | None) -> str:
@@ -56,8 +75,8 @@ def when(stamp: datetime.datetime | None) -> str:
     return f"{stamp.day} {stamp:%B %Y} at {stamp:%H:%M} UTC"
 
 
-def _review(items: list[ItemView]) -> tuple[list[ReviewEntry], list[int]]:
-    entries: dict[tuple[str, str], ReviewEntry] = {}
+def _review(items: list[ItemView]) -> tuple[list[ModuleReview], list[int]]:
+    modules: dict[str, ModuleReview] = {}
     loose = []
     for view in items:
         if view.score is None or view.score >= view.max_points:
@@ -65,9 +84,14 @@ def _review(items: list[ItemView]) -> tuple[list[ReviewEntry], list[int]]:
         if view.review is None:
             loose.append(view.number)
             continue
-        key = (view.review.module_id, view.review.section)
-        entries.setdefault(key, ReviewEntry(view.review)).questions.append(view.number)
-    return list(entries.values()), loose
+        where = view.review
+        module = modules.setdefault(where.module_id, ModuleReview(where.module_id, where.module))
+        entry = next((e for e in module.entries if e.where.section == where.section), None)
+        if entry is None:
+            entry = ReviewEntry(where)
+            module.entries.append(entry)
+        entry.questions.append(view.number)
+    return [modules[m] for m in sorted(modules)], loose
 
 
 def build_page(content: QuizContent, graded: Graded, answers: dict[str, Answer],
