@@ -147,5 +147,5 @@ class Reviewer:
         if module.path is not None and self.link_base:
             href = self.link_base + quote(f"{module_id}.ipynb")
             if section is not None:
-                href += "#" + quote(section.anchor, safe="-:")
+                href += "#" + quote(section.anchor, safe="-:,")
         return Where(module_id, module.title, section.title if section else "", href)

@@ -85,6 +85,7 @@ def submission_times(course: Course, quiz: str,
 def load_grades(course: Course, quiz: str, trainees: list[str]) -> dict[str, Graded]:
     """Trainee -> :class:`Graded` for those of ``trainees`` the gradebook has."""
     g, gc, bc, cm = nbc.grade, nbc.grade_cells, nbc.base_cell, nbc.comment
+    sc = nbc.base_cell.alias("solution_cell")
     sn, sub, a, nb, st = (nbc.submitted_notebook, nbc.submitted_assignment, nbc.assignment,
                           nbc.notebook, nbc.student)
     out: dict[str, Graded] = {}
@@ -100,7 +101,10 @@ def load_grades(course: Course, quiz: str, trainees: list[str]) -> dict[str, Gra
                 .join(sn, sn.c.id == g.c.notebook_id).join(nb, nb.c.id == sn.c.notebook_id)
                 .join(sub, sub.c.id == sn.c.assignment_id).join(a, a.c.id == sub.c.assignment_id)
                 .join(st, st.c.id == sub.c.student_id, isouter=True)
-                .join(cm, (cm.c.notebook_id == g.c.notebook_id) & (cm.c.cell_id == g.c.cell_id),
+                # a comment belongs to the solution cell of the same name (its own row)
+                .join(sc, (sc.c.name == bc.c.name) & (sc.c.notebook_id == bc.c.notebook_id)
+                      & (sc.c.type == "SolutionCell"), isouter=True)
+                .join(cm, (cm.c.notebook_id == g.c.notebook_id) & (cm.c.cell_id == sc.c.id),
                       isouter=True)
                 .where(a.c.name == quiz, a.c.course_id == course.course_id, nb.c.name == quiz,
                        sub.c.student_id.in_(chunk))
