@@ -74,11 +74,11 @@ def submission_times(course: Course, quiz: str,
     out: dict[str, datetime.datetime | None] = {}
     with course.connect() as conn:
         for chunk in _chunks(trainees):
-            out.update(conn.execute(
+            out.update((trainee, stamp) for trainee, stamp in conn.execute(
                 sa.select(sub.c.student_id, sub.c.timestamp)
                 .join(a, a.c.id == sub.c.assignment_id)
                 .where(a.c.name == quiz, a.c.course_id == course.course_id,
-                       sub.c.student_id.in_(chunk))).tuples().all())
+                       sub.c.student_id.in_(chunk))))
     return out
 
 
