@@ -4,7 +4,7 @@
     c.Peercert.mastery_threshold = 0.75
     c.Peercert.sqlite_wal = True     # WAL journal for the SQLite gradebook (not on network drives)
     c.Peercert.instant_feedback = ["boundaries", "recovery"]   # or "practice", "all", "none"
-    c.Peercert.watch_interval = 2.0  # seconds between looks at the exchange (peercert watch)
+    c.Peercert.watch_interval = 1.0  # seconds between looks at the exchange (peercert watch)
     c.Peercert.feedback_modules = "modules"  # modules folder, as trainees see it ("" = no links)
 
 Read through :attr:`peercert.course.Course.defaults`.
@@ -23,7 +23,7 @@ COMPLETION_PERCENT = 70.0  # percent of a module quiz's points that completes th
 # instructor releases feedback on by hand; "all", "none", or a list of quiz ids.
 INSTANT_FEEDBACK = "practice"
 PRACTICE_EXAM = "practice-exam"
-WATCH_INTERVAL = 2.0  # seconds between two looks at the exchange
+WATCH_INTERVAL = 1.0  # seconds between two looks at the exchange (an idle look: ~10 ms)
 # The modules folder, relative to the folder where trainees fetch quizzes (their Jupyter
 # home on a hub; the course folder when JupyterLab runs there): feedback pages link missed
 # items to module sections through it. "" leaves plain module names, without links.

@@ -297,6 +297,7 @@ def run_watch(course: Path, *, once: bool = False, interval: float | None = None
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with watcher.lock():
+        watcher.api  # noqa: B018  (nbgrader's API now, so no submission waits for its import)
         quizzes = watcher.quizzes()
         log.info("peercert watch: %s, %d quiz(zes) with instant feedback: %s",
                  watcher.course.root, len(quizzes), ", ".join(quizzes) or "none")

@@ -62,7 +62,7 @@ def watch(
                               help="Look once, handle what is there, and exit (tests, cron)."),
     interval: float = typer.Option(None, min=0.1, show_default=False,
                                    help="Seconds between looks (default: the course's "
-                                        "c.Peercert.watch_interval, else 2)."),
+                                        "c.Peercert.watch_interval, else 1)."),
 ) -> None:
     """Collect, grade and return feedback on submissions as they arrive (instant feedback).
 

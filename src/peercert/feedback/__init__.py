@@ -14,6 +14,7 @@ converted, so a cohort takes a second instead of nbconvert's time per notebook.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from peercert import output
 from peercert.course import Course
 from peercert.feedback.chosen import notebook_path, read_chosen
 from peercert.feedback.content import QuizContent, load_content
-from peercert.feedback.page import build_page, render
+from peercert.feedback.page import Renderer, build_page, item_key
 from peercert.feedback.review import Reviewer
 from peercert.feedback.scores import Graded, graded_trainees, load_grades
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["FeedbackReport", "release_feedback", "write_feedback"]
 
 SIDE_FILES = ("timestamp.txt", "submission_secret.txt")
+WRITERS = 4  # threads that write files (mostly waiting on the file system)
 
 
 @dataclass
@@ -49,6 +51,12 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write atomically, unless the file already holds exactly this text (a rerun)."""
+    if _read(path) != text:
+        output.write_text(path, text)
 
 
 def _newer_than_grades(stamp: str | None, graded: Graded) -> bool:
@@ -72,6 +80,18 @@ class _Writer:
         self.kinds = {q.item_id: (q.kind, "".join(q.options)) for q in content.questions}
         self.folders = (course.folder("autograded"), course.folder("submitted"))
         self.out = course.folder("feedback")
+        self.renderer = Renderer()
+        # Writing is mostly waiting on the file system: a few threads overlap that wait.
+        self.pool = ThreadPoolExecutor(max_workers=WRITERS)
+        self.pending: list[Future[None]] = []
+
+    def finish(self) -> None:
+        """Wait for every file to be written; raise the first error."""
+        try:
+            for done in self.pending:
+                done.result()
+        finally:
+            self.pool.shutdown()
 
     def write(self, graded: Graded, report: FeedbackReport) -> None:
         quiz, trainee = self.content.quiz, graded.trainee
@@ -83,11 +103,13 @@ class _Writer:
             return
         answers = read_chosen(notebook_path(self.folders, trainee, quiz), self.kinds)
         page = build_page(self.content, graded, answers, self.reviewer)
+        keys = [item_key(q.item_id, graded, answers[q.item_id]) for q in self.content.questions]
         folder = self.out / trainee / quiz
-        output.write_text(folder / f"{quiz}.html", render(page))
-        for name, text in side.items():
+        output.make_dirs(folder)
+        files = {f"{quiz}.html": self.renderer.render(page, keys), **side}
+        for name, text in files.items():
             if text is not None:
-                output.write_text(folder / name, text)
+                self.pending.append(self.pool.submit(_write_if_changed, folder / name, text))
         if side["submission_secret.txt"] is None:
             report.no_secret.append(trainee)
         if page.waiting:
@@ -108,14 +130,17 @@ def write_feedback(course: Path | Course, quiz: str, students: list[str] | None 
         writer = _Writer(c, load_content(c, quiz))
         trainees = list(dict.fromkeys(students)) if students else graded_trainees(c, quiz)
         grades = load_grades(c, quiz, trainees)
-        for done, trainee in enumerate(trainees, 1):
-            if trainee in grades:
-                writer.write(grades[trainee], report)
-            else:
-                report.skipped.append((trainee, f"no grades for {quiz} yet: run "
-                                       f"'peercert grade {quiz}' first"))
-            if progress:
-                progress(done, len(trainees))
+        try:
+            for done, trainee in enumerate(trainees, 1):
+                if trainee in grades:
+                    writer.write(grades[trainee], report)
+                else:
+                    report.skipped.append((trainee, f"no grades for {quiz} yet: run "
+                                           f"'peercert grade {quiz}' first"))
+                if progress:
+                    progress(done, len(trainees))
+        finally:
+            writer.finish()
     finally:
         if not isinstance(course, Course):
             c.close()

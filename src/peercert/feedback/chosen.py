@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def notebook_path(course_folders: tuple[Path, Path], trainee: str, quiz: str) ->
     return None
 
 
+@lru_cache(maxsize=4096)  # a cohort types the same few answers: read each source once
 def _read(source: str, kind: str, letters: str) -> Answer:
     try:
         raw = literal_answer(source)

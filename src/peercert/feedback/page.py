@@ -17,6 +17,7 @@ from peercert.feedback.review import Reviewer, Where
 from peercert.feedback.scores import Graded
 
 TEMPLATE = "feedback/feedback.html.j2"
+ITEM_TEMPLATE = "feedback/item.html.j2"
 
 
 def _questions_text(numbers: list[int]) -> str:
@@ -102,6 +103,22 @@ def build_page(content: QuizContent, graded: Graded, answers: dict[str, Answer],
         grade = graded.items.get(q.item_id)
         where = reviewer.where(q.item_id, q.module, q.text)
         items.append(explain(q, grade, answers.get(q.item_id, Answer(problem="blank")), where))
+    return _page(content, graded, items)
+
+
+def item_key(item_id: str, graded: Graded, answer: Answer) -> tuple[object, ...] | None:
+    """What one question's HTML depends on, besides the quiz itself; None for a question
+    that is this trainee's alone (their own written words), which is not kept."""
+    if answer.text:
+        return None
+    grade = graded.items.get(item_id)
+    value = answer.value
+    frozen = tuple(value) if isinstance(value, list) else value
+    return (item_id, frozen, answer.problem, answer.text,
+            None if grade is None else (grade.score, grade.comment))
+
+
+def _page(content: QuizContent, graded: Graded, items: list[ItemView]) -> Page:
     review, loose = _review(items)
     total, max_points = graded.score, content.max_points
     late = graded.late_penalty or 0.0
@@ -117,7 +134,35 @@ def build_page(content: QuizContent, graded: Graded, answers: dict[str, Answer],
     )
 
 
-def render(page: Page) -> str:
-    from peercert.output import templates
+class Renderer:
+    """Renders pages; a question's HTML is made once for each distinct way it was answered.
 
-    return templates().get_template(TEMPLATE).render(page=page)
+    Most trainees of a cohort give one of a few answers to an item, so a cohort of 200
+    renders a few hundred questions instead of thousands. The key holds everything a
+    question's HTML depends on.
+    """
+
+    def __init__(self) -> None:
+        from peercert.output import templates
+
+        env = templates()
+        self.page = env.get_template(TEMPLATE)
+        self.item = env.get_template(ITEM_TEMPLATE)
+        self._items: dict[tuple[object, ...], str] = {}
+
+    def item_html(self, view: ItemView, key: tuple[object, ...] | None) -> str:
+        if key is None:
+            return self.item.render(item=view)
+        if key not in self._items:
+            self._items[key] = self.item.render(item=view)
+        return self._items[key]
+
+    def render(self, page: Page, keys: list[tuple[object, ...] | None] | None = None) -> str:
+        keys = keys or [None] * len(page.items)
+        items = [self.item_html(view, key) for view, key in zip(page.items, keys, strict=True)]
+        return self.page.render(page=page, items=items)
+
+
+def render(page: Page) -> str:
+    """One page, on its own (a cohort goes through a shared :class:`Renderer`)."""
+    return Renderer().render(page)
