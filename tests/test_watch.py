@@ -174,7 +174,7 @@ def _stop_at(step: str, mp: pytest.MonkeyPatch, watcher: Watcher, course: Path) 
 
         mp.setattr(peercert.grade, "grade_quiz", graded_then_stop)
     elif step == "writing pages":
-        mp.setattr(feedback, "render", _stop_on_call(3, feedback.render))
+        mp.setattr(feedback, "_write_if_changed", _stop_on_call(5, feedback._write_if_changed))
     elif step == "releasing":
         mp.setattr(watcher.api, "release_feedback",
                    _stop_on_call(3, watcher.api.release_feedback))
