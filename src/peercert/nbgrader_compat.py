@@ -64,7 +64,7 @@ class CourseDirectory:
 
 # --- the exchange: nbgrader.exchange.default ----------------------------------------------
 
-EXCHANGE_ROOT = "/srv/nbgrader/exchange"  # Exchange.root's default
+EXCHANGE_ROOT = "/usr/local/share/nbgrader/exchange"  # Exchange.root's default (0.9)
 
 
 def exchange_root(config: Any) -> Path:
