@@ -279,3 +279,22 @@ def test_a_submission_that_cannot_be_read_is_logged_once_and_gets_no_page(
 def test_one_watcher_per_course(course: Path):
     with Watcher(course).lock(), pytest.raises(WatchBusy), Watcher(course).lock():
         pass
+
+
+def test_the_service_loop_handles_submissions_and_stops_when_told(course: Path):
+    import threading
+
+    from peercert.watch import run_watch
+
+    stop = threading.Event()
+    loop = threading.Thread(target=run_watch, args=(course,),
+                            kwargs={"interval": 0.1, "stop": stop}, daemon=True)
+    loop.start()
+    state = course / ".peercert" / "watch" / "quiz1.json"
+    deadline = time.monotonic() + 60
+    while not state.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    loop.join(timeout=30)
+    assert not loop.is_alive()
+    assert len(list((course / "exchange/peercert/feedback").glob("*.html"))) == len(PATTERNS)
