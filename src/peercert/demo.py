@@ -99,11 +99,13 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | Non
     result.counts = counts
     say(f"Graded {sum(counts.values())} submissions with peercert grade: "
         + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    pages = 0
+    pages = []
     for bank in banks:
-        pages += len(write_feedback(course, bank.quiz).written)
+        report = write_feedback(course, bank.quiz)
+        pages += [report.folder / t / bank.quiz / f"{bank.quiz}.html" for t in report.written]
         tick("feedback", 1)
-    say(f"Wrote {pages} feedback pages with peercert feedback in {course / 'feedback'}")
+    say(f"Wrote {len(pages)} feedback pages with peercert feedback in {course / 'feedback'}")
+    result.files += pages[:1]  # one trainee's page, to open in a browser
     result.files += list(export_grades(course, result.reports))
     analysis = run_analyze(course, None, result.reports / "analysis")
     result.files += [files[-1] for files in analysis.files.values()]
