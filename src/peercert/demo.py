@@ -101,8 +101,8 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | Non
         + ", ".join(f"{v} {k}" for k, v in counts.items()))
     pages = []
     for bank in banks:
-        report = write_feedback(course, bank.quiz)
-        pages += [report.folder / t / bank.quiz / f"{bank.quiz}.html" for t in report.written]
+        written = write_feedback(course, bank.quiz)
+        pages += [written.folder / t / bank.quiz / f"{bank.quiz}.html" for t in written.written]
         tick("feedback", 1)
     say(f"Wrote {len(pages)} feedback pages with peercert feedback in {course / 'feedback'}")
     result.files += pages[:1]  # one trainee's page, to open in a browser
