@@ -1,7 +1,8 @@
 """peercert: train and certify Peer Support Specialists with Jupyter and nbgrader.
 
 The public API is imported lazily so that ``peercert --help`` and the scoring module used
-inside trainees' kernels stay fast.
+inside autograde kernels stay fast. This is the instructor side (banks with keys, grading);
+what trainees' kernels import lives in the separate ``peercert_trainee`` package.
 """
 
 from __future__ import annotations

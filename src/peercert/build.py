@@ -2,8 +2,11 @@
 
 ``assignments/<quiz>.yaml`` becomes ``source/<quiz>/<quiz>.ipynb``. Each item is three cells:
 a read-only question, an answer cell the trainee edits (a plain literal such as
-``answer_3 = "B"``), and a read-only grade cell named by the item id whose hidden test calls
-``peercert.scoring.check`` with the key. Reflections are manually graded markdown cells.
+``answer_3 = "B"``), and a read-only grade cell named by the item id. Its visible part checks
+the answer's format with the trainee package (``peercert_trainee``, which holds no key); its
+hidden test, which nbgrader strips on release and restores for autograde, imports
+``peercert.scoring.check`` and passes it the key. So a released quiz imports nothing that
+ships keys. Reflections are manually graded markdown cells.
 Building is deterministic: cell ids derive from item ids and nothing depends on time.
 """
 
@@ -130,9 +133,10 @@ def _test_cell(n: int, item: Item) -> nbformat.NotebookNode:
     var = answer_var(n)
     src = "\n".join([
         "# This cell checks that your answer can be read. It does not tell you if it is right.",
-        "from peercert.scoring import check, check_format",
+        "from peercert_trainee import check_format",
         f"check_format({var}, {item.type!r}, {spec.get('letters', '')!r})",
         "### BEGIN HIDDEN TESTS",
+        "from peercert.scoring import check",
         f"check({var}, {pprint.pformat(spec, width=96, sort_dicts=False)})",
         "### END HIDDEN TESTS",
     ])

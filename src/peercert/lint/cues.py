@@ -60,12 +60,16 @@ def cue_model(banks: list[Bank], selected: set[str],
             continue
         model = _model().fit([texts[k] for k in train], [labels[k] for k in train])
         right = 0
+        picked: list[str] = []
         for item in singles:
             letters = list(item.options)
             p = model.predict_proba([item.options[x] for x in letters])[:, 1]
-            right += letters[int(np.argmax(p))] == item.key
+            if letters[int(np.argmax(p))] == item.key:
+                right += 1
+                picked.append(item.id)
         chance = float(np.mean([1 / len(i.options) for i in singles]))
         per_bank[bank.quiz] = {"items": len(singles), "picked_key": right,
+                               "picked_items": picked,
                                "accuracy": round(right / len(singles), 3),
                                "chance": round(chance, 3)}
         hits += right

@@ -15,6 +15,9 @@ def render_text(report: LintReport, verbose: bool = False) -> str:
         if f.level == "warning" and not verbose:
             continue
         lines.append(f"{f.level.upper():7} {f.where()}: [{f.rule}] {f.message}")
+        picked = report.cues.get("per_bank", {}).get(f.bank, {}).get("picked_items")
+        if f.rule == "cue-model" and f.bank and picked:
+            lines.append(f"        items whose key the model found: {', '.join(picked)}")
     course = report.figures.get("course", {})
     lines.append("")
     lines.append("Figures (single-answer items unless noted):")
