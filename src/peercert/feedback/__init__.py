@@ -13,6 +13,7 @@ converted, so a cohort takes a second instead of nbconvert's time per notebook.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -83,13 +84,19 @@ class _Writer:
         self.renderer = Renderer()
         # Writing is mostly waiting on the file system: a few threads overlap that wait.
         self.pool = ThreadPoolExecutor(max_workers=WRITERS)
-        self.pending: list[Future[None]] = []
+        self.pending: deque[Future[None]] = deque()
+
+    def _submit(self, path: Path, text: str) -> None:
+        # at most a few pages wait in memory, however large the cohort
+        while len(self.pending) >= 8 * WRITERS:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(_write_if_changed, path, text))
 
     def finish(self) -> None:
         """Wait for every file to be written; raise the first error."""
         try:
-            for done in self.pending:
-                done.result()
+            while self.pending:
+                self.pending.popleft().result()
         finally:
             self.pool.shutdown()
 
@@ -109,7 +116,7 @@ class _Writer:
         files = {f"{quiz}.html": self.renderer.render(page, keys), **side}
         for name, text in files.items():
             if text is not None:
-                self.pending.append(self.pool.submit(_write_if_changed, folder / name, text))
+                self._submit(folder / name, text)
         if side["submission_secret.txt"] is None:
             report.no_secret.append(trainee)
         if page.waiting:
