@@ -6,12 +6,13 @@ Goal: evaluated and reported in under 5 s on 2 cores.
     python bench/readiness_scaling.py --trainees 2000 --repeat 1
 
 The parent process builds synthetic inputs (untimed): item-level grades of every trainee on
-every item of the 13 shipped quiz banks (what the gradebooks of many cohorts hold), and a
-hour-log CSV (supervised work days, supervision sessions, attestations, make-up training).
+every item of the 13 shipped quiz banks (what the gradebooks of many cohorts hold), an
+attendance file of the 12 facilitator-led sessions (absences and make-ups included) and a
+hour-log CSV (supervised work days, supervision sessions, attestations, outside workshops).
 A fresh child process then times the readiness pipeline and reports its peak memory:
 
-- course:   scores per quiz, competency and domain; module completions -> training hours
-- import:   strict validation of the hour-log CSV (every row checked)
+- course:   scores per quiz, competency and domain; module completions -> self-study records
+- import:   strict validation of the hour-log CSV and the attendance file (every row checked)
 - evaluate: a full profile (IC&RC PR + mastery of 12 competencies, 4 domains, practice exam)
 - report:   readiness.csv, board-export.csv, dashboard with figures, one page per trainee
 
@@ -87,16 +88,21 @@ def full_profile() -> object:
 
 def build_inputs(n: int, seed: int, folder: Path) -> Path:
     from peercert.curriculum import curriculum_root, list_modules
-    from peercert.readiness.course_evidence import module_completions, training_records
+    from peercert.readiness.attendance import session_rows
     from peercert.readiness.evidence import write_evidence
-    from peercert.readiness.simulate import missing_domain_hours, simulate_records
+    from peercert.readiness.simulate import SESSION_PLAN, simulate_records, simulate_sessions
 
     grades, banks = make_grades(n, seed)
     modules = list_modules(curriculum_root())
-    credit = training_records(module_completions(grades, banks), modules)
     ids = sorted(set(grades["trainee_id"]))
-    logs = simulate_records(ids, AS_OF, seed, missing_domain_hours(credit, ids))
+    logs = simulate_records(ids, AS_OF, seed)
     write_evidence(logs, folder / "hours.csv")
+    minutes = {m: {d: round(h * 60) for d, h in hours.items()}
+               for m, hours in SESSION_PLAN.items()}
+    sessions = simulate_sessions(ids, sorted(SESSION_PLAN), AS_OF, seed)
+    pd.concat([session_rows(s.module, s.day, s.facilitator, s.present, minutes[s.module],
+                            s.absent) for s in sessions]).to_csv(
+        folder / "attendance.csv", index=False, lineterminator="\n")
     roster = pd.DataFrame({"trainee_id": ids, "name": [f"Trainee {i[1:]}" for i in ids],
                            "site": [f"site-{k % 25:02d}" for k in range(len(ids))]})
     with (folder / "inputs.pkl").open("wb") as f:
@@ -106,29 +112,36 @@ def build_inputs(n: int, seed: int, folder: Path) -> Path:
 
 def run_once(folder: Path, out: Path) -> dict[str, float]:
     """The timed pipeline, phase by phase."""
+    from peercert.readiness.attendance import Plan, load_attendance
     from peercert.readiness.course_evidence import (
         item_tags,
         module_completions,
         scores_from_grades,
-        training_records,
+        self_study_records,
     )
     from peercert.readiness.evaluate import evaluate
     from peercert.readiness.evidence import load_evidence
     from peercert.readiness.records import Evidence
     from peercert.readiness.report import write_reports
+    from peercert.readiness.simulate import SESSION_PLAN
 
     with (folder / "inputs.pkl").open("rb") as f:
         data = pickle.load(f)
     profile = full_profile()
+    plans = {m: Plan(m, {d: round(h * 60) for d, h in hours.items()})
+             for m, hours in SESSION_PLAN.items()}
     times: dict[str, float] = {}
     clock = time.perf_counter()
     scores = scores_from_grades(data["grades"], item_tags(data["banks"]))
-    credit = training_records(module_completions(data["grades"], data["banks"]), data["modules"])
+    credit = self_study_records(module_completions(data["grades"], data["banks"]),
+                                data["modules"])
     times["course"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    logs = load_evidence([folder / "hours.csv"], set(data["roster"]["trainee_id"]), AS_OF)
+    known = set(data["roster"]["trainee_id"])
+    logs = load_evidence([folder / "hours.csv"], known, AS_OF)
+    attended = load_attendance(folder / "attendance.csv", plans, known, AS_OF)
     times["import"] = time.perf_counter() - clock
-    evidence = Evidence(data["roster"], credit, scores).with_records(logs)
+    evidence = Evidence(data["roster"], credit, scores).with_records(logs).with_records(attended)
     clock = time.perf_counter()
     readiness = evaluate(profile, evidence, AS_OF)
     times["evaluate"] = time.perf_counter() - clock
@@ -136,6 +149,7 @@ def run_once(folder: Path, out: Path) -> dict[str, float]:
     files = write_reports(readiness, out, scores)
     times["report"] = time.perf_counter() - clock
     times["rows"] = float(len(logs))
+    times["attendance"] = float(len(attended))
     times["files"] = float(len(files))
     times["ready"] = float(readiness.ready_count)
     times["requirements"] = float(len(profile.requirements))
@@ -184,6 +198,7 @@ def report(args: argparse.Namespace, result: dict, where: str, disk: dict | None
     best = min(totals)
     print(f"peercert readiness at scale: {args.trainees:,} trainees x 13 quizzes x "
           f"{first['requirements']:.0f} requirements; {first['rows']:,.0f} hour-log rows; "
+          f"{first['attendance']:,.0f} attendance records; "
           f"{first['files']:,.0f} files written; {first['ready']:,.0f} ready")
     for phase in (*TIMED, "import"):
         values = [r[phase] for r in runs]

@@ -162,3 +162,29 @@ def submit(course: Path, quiz: str, trainee: str, nb: nbformat.NotebookNode,
     nbformat.write(nb, folder / f"{quiz}.ipynb")
     (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
     return folder
+
+
+def session_guide(root: Path, module: str = "06-boundaries", hours: float = 4,
+                  domain_hours: dict[str, float] | None = None) -> Path:
+    """A facilitator guide (``modules/facilitator/<module>.md``) whose agenda adds up.
+
+    ``domain_hours`` defaults to all ``hours`` in ethical-responsibility. The agenda holds a
+    welcome, the main activity, a closing and a break (not counted), so that its contact
+    minutes equal ``hours`` exactly.
+    """
+    domain_hours = domain_hours or {"ethical-responsibility": hours}
+    minutes = round(hours * 60)
+    rows = [(15, "Welcome and check-in"), (minutes - 30, "Practice in pairs and groups"),
+            (15, "Closing round")] if minutes > 30 else [(minutes, "Practice in pairs")]
+    agenda = "\n".join(f"| {m} | {a} | The group works on the module's scenarios. |"
+                       for m, a in [*rows[:2], (10, "Break (not counted)"), *rows[2:]])
+    front = yaml.safe_dump({"module": module, "title": f"Session: {module}",
+                            "contact_hours": hours, "domain_hours": domain_hours},
+                           sort_keys=False)
+    text = (f"---\n{front}---\n# Session: {module}\n\n## Agenda\n\n"
+            f"| Minutes | Activity | What happens |\n|---|---|---|\n{agenda}\n\n"
+            "## Notes\n\nA test guide.\n")
+    path = root / "modules" / "facilitator" / f"{module}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -188,6 +188,11 @@ def test_demo_writes_icrc_readiness(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert {r["trainee_id"] for r in rows} == {"t0001", "t0002", "t0003", "t0004"}
     assert {r["profile"] for r in rows} == {"icrc-pr"}
+    attendance = result.course / "attendance.csv"
+    assert attendance in result.files  # training hours come from sign-ins, never from quizzes
+    total = [r for r in rows if r["requirement_id"] == "training-total"]
+    assert all(r["hour_sources"].startswith("attendance ") for r in total)
+    assert "self-study" not in "".join(r["hour_sources"] for r in rows)  # IC&RC: ask the board
     from peercert.simulate import REFLECTIONS
 
     submitted = (result.course / "submitted").rglob("*.ipynb")

@@ -1,7 +1,9 @@
 """What a course contributes to readiness, read from a real nbgrader gradebook.
 
 Courses are built by hand on ``tmp_path``: a config, one bank YAML per quiz, module notebooks
-(nbformat.v4) and a gradebook filled through ``nbgrader.api.Gradebook``.
+and facilitator guides (the shared factory) and a gradebook filled through
+``nbgrader.api.Gradebook``. Graded quizzes never credit hours by themselves: completion only
+releases a module's measured self-study time, labelled as such.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import nbformat
+import factory
 import pandas as pd
 import pytest
 import yaml
 
 from peercert.readiness import CourseError
 from peercert.readiness.course_evidence import course_evidence, read_course
+from peercert.readiness.evaluate import evaluate
+from peercert.readiness.profile import list_profiles
 
 AS_OF = date(2026, 11, 22)
 WHEN = datetime(2026, 10, 1, 12, 0)
@@ -54,18 +58,15 @@ BANKS = {
         item("px-2", ["C11"], "advocacy", "07-advocacy"),
     ]),
 }
+# module -> what its metadata.peercert declares (measured self-study time and its split)
 MODULES = {
-    "06-boundaries": {"seat_time_hours": 5, "domain_hours": {"ethical-responsibility": 4}},
-    "07-advocacy": {"seat_time_hours": 3, "domain_hours": {"advocacy": 3}},
+    "06-boundaries": {"quiz": "boundaries", "study_minutes": 60,
+                      "domain_share": {"ethical-responsibility": 0.75, "advocacy": 0.25}},
+    "07-advocacy": {"quiz": "advocacy", "study_minutes": 90, "domain_share": {"advocacy": 1.0}},
 }
-
-
-def write_module(folder: Path, module_id: str, spec: dict[str, Any]) -> None:
-    meta = {"version": 1, "id": module_id, "title": module_id.title(), "competencies": ["C1"],
-            **spec}
-    nb = nbformat.v4.new_notebook(metadata={"peercert": meta})
-    nb.cells.append(nbformat.v4.new_markdown_cell(f"# {module_id}"))
-    nbformat.write(nb, folder / f"{module_id}.ipynb")
+# module -> its facilitator-led session (contact hours by domain), for courses with guides
+GUIDES = {"06-boundaries": {"ethical-responsibility": 4},
+          "07-advocacy": {"advocacy": 2, "mentoring-education": 1}}
 
 
 def empty_gradebook(folder: Path) -> Path:
@@ -82,10 +83,11 @@ def empty_gradebook(folder: Path) -> Path:
 def build_course(root: Path, scores: dict[str, dict[str, float | None]],
                  course_id: str = "cohort-a",
                  names: dict[str, tuple[str, str]] | None = None,
-                 template: Path | None = None) -> Path:
+                 template: Path | None = None, guides: bool = True) -> Path:
     """A course whose gradebook holds ``scores[trainee][item]`` (None = not graded yet).
 
     A trainee's quiz counts as submitted when any of its items appears in their scores.
+    With ``guides``, each module has a facilitator guide (``GUIDES``).
     """
     from peercert.course import config_text
 
@@ -96,7 +98,10 @@ def build_course(root: Path, scores: dict[str, dict[str, float | None]],
         data = {"quiz": quiz, "title": f"Quiz {quiz}", "module": module, "items": items}
         (root / "assignments" / f"{quiz}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     for module_id, spec in MODULES.items():
-        write_module(root / "modules", module_id, spec)
+        factory.module(root, module_id, **spec)
+        if guides:
+            hours = GUIDES[module_id]
+            factory.session_guide(root, module_id, sum(hours.values()), hours)
     if template is not None:
         shutil.copyfile(template, root / "gradebook.db")
     fill_gradebook(root, course_id, scores, names or {})
@@ -168,21 +173,35 @@ def test_mastery_is_share_of_points_on_tagged_items(cohort: Path) -> None:
     assert ev.scores[ev.scores["trainee_id"] == "t3"].empty
 
 
-def test_completed_modules_credit_their_domain_hours(cohort: Path) -> None:
-    ev = course_evidence([cohort], completion=70)
-    rec = ev.records
-    t1 = rec[rec["trainee_id"] == "t1"].set_index("topic")["hours"].to_dict()
-    assert t1 == {"ethical-responsibility": 4.0, "general": 1.0, "advocacy": 3.0}
+def test_graded_quizzes_alone_credit_no_training_hours(cohort: Path) -> None:
+    """Acceptance: graded quizzes, no attendance, no declarations: 0 h for everyone."""
+    ev = course_evidence([cohort], as_of=AS_OF)
+    assert set(ev.records["source"].map(lambda s: s.split(":")[0])) <= {"self-study"}
+    for profile in list_profiles():  # every shipped credential
+        r = evaluate(profile, ev, AS_OF)
+        hours = r.results[r.results["kind"] == "training_hours"]
+        assert (hours["value"] == 0).all(), profile.id
+        assert set(hours["status"]) == {"no_evidence"}, profile.id
+
+
+def test_completion_releases_measured_self_study_labelled_by_module(cohort: Path) -> None:
+    rec = course_evidence([cohort], completion=70).records
+    t1 = rec[rec["trainee_id"] == "t1"].sort_values(["source", "topic"])
+    assert list(zip(t1["source"], t1["topic"], t1["hours"], strict=True)) == [
+        ("self-study:06-boundaries", "advocacy", 0.25),  # 60 min x 0.25
+        ("self-study:06-boundaries", "ethical-responsibility", 0.75),
+        ("self-study:07-advocacy", "advocacy", 1.5)]
+    assert list(t1["activity"]) == ["06-boundaries", "06-boundaries", "07-advocacy"]
     assert set(rec["kind"]) == {"training"}
-    assert (rec["date"] == pd.Timestamp("2026-10-01")).all()
+    assert (rec["date"] == pd.Timestamp("2026-10-01")).all()  # the completing submission
     # t2: boundaries 1 of 2 graded points (50%), advocacy 50%: nothing completed
     assert rec[rec["trainee_id"] == "t2"].empty
 
 
 def test_completion_threshold_is_configurable(cohort: Path) -> None:
     rec = course_evidence([cohort], completion=50).records
-    assert set(rec[rec["trainee_id"] == "t2"]["topic"]) == {"ethical-responsibility", "general",
-                                                            "advocacy"}
+    assert set(rec[rec["trainee_id"] == "t2"]["source"]) == {"self-study:06-boundaries",
+                                                             "self-study:07-advocacy"}
 
 
 def test_two_courses_merge_sites_and_best_scores(tmp_path: Path, gradebook_template: Path) -> None:
@@ -194,7 +213,8 @@ def test_two_courses_merge_sites_and_best_scores(tmp_path: Path, gradebook_templ
     assert dict(zip(ev.roster["trainee_id"], ev.roster["site"], strict=True)) == {
         "t1": "cohort-a", "t2": "cohort-a", "t9": "cohort-b"}
     assert _score(ev, "t1", "quiz", "advocacy") == (2.0, 2.0)
-    assert ev.records[ev.records["trainee_id"] == "t1"]["hours"].sum() == 3.0
+    # the best score across cohorts completes the module once: its self-study, once
+    assert ev.records[ev.records["trainee_id"] == "t1"]["hours"].sum() == 1.5
 
 
 def test_same_course_id_twice_gets_directory_labels(tmp_path: Path,
@@ -210,4 +230,11 @@ def test_missing_config_and_gradebook_are_clear_errors(tmp_path: Path, cohort: P
         read_course(tmp_path / "nowhere")
     (cohort / "gradebook.db").unlink()
     with pytest.raises(CourseError, match="no gradebook"):
+        read_course(cohort)
+
+
+def test_a_broken_facilitator_guide_is_a_course_error(cohort: Path) -> None:
+    guide = cohort / "modules" / "facilitator" / "06-boundaries.md"
+    guide.write_text(guide.read_text().replace("contact_hours: 4", "contact_hours: 5"))
+    with pytest.raises(CourseError, match="06-boundaries.md: .*domain_hours add up to 4 h"):
         read_course(cohort)

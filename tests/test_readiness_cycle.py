@@ -349,10 +349,16 @@ def test_board_export_carries_cycle_dates_and_no_free_text(
                "name": {"Jordan Lee", "Sam Ito", "Ria Cole"}, "profile": {"tx-renewal"},
                "ready": {"yes", "no"}, "requirement_id": {"ce-total", "ce-ethics"},
                "status": {"met", "not_met", "no_evidence"}}
+    number = re.compile(r"^(\d+(\.\d+)?)?$")
+    sources = re.compile(r"^((evidence ce\.csv|attendance|self-study) [\d.]+ h(; |$))*$")
     for r in rows:
         for col, value in r.items():
             if col in allowed:
                 assert value in allowed[col], (col, value)
+            elif col.startswith("hours_"):
+                assert number.match(value), (col, value)  # counted hours by source
+            elif col == "hour_sources":
+                assert sources.match(value), (col, value)  # the sources, by name only
             else:
                 assert iso.match(value), (col, value)  # every other column is a date
     jordan = next(r for r in rows if r["trainee_id"] == "jordan")

@@ -42,7 +42,7 @@ def test_good_file_imports(tmp_path: Path) -> None:
     assert rec["hours"].iloc[:3].tolist() == [4.0, 8.0, 1.5]
     assert rec["hours"].iloc[3:].isna().all()
     assert rec.loc[0, "date"] == pd.Timestamp("2026-03-02")
-    assert set(rec["source"]) == {"hours.csv"}
+    assert set(rec["source"]) == {"evidence:hours.csv"}  # every hour names its source
 
 
 def test_column_order_bom_case_and_blank_lines_are_fine(tmp_path: Path) -> None:

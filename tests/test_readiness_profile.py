@@ -174,3 +174,68 @@ def test_list_profiles_collects_every_problem(tmp_path: Path) -> None:
     assert len(err.value.problems) >= 2
     assert any("mine.toml" in p for p in err.value.problems)
     assert any("two.toml" in p for p in err.value.problems)
+
+
+# Which sources of training hours each shipped profile counts (profiles/README.md says why).
+SOURCES = {
+    "icrc-pr": ("accepted", "ask-the-board", "ask-the-board"),
+    "icrc-pr-renewal": ("accepted", "ask-the-board", "ask-the-board"),
+    "pa-cps": ("ask-the-board", "ask-the-board", "accepted"),
+    "pa-cps-renewal": ("accepted", "ask-the-board", "ask-the-board"),
+    "ca-pss": ("ask-the-board", "ask-the-board", "accepted"),
+    "ca-pss-renewal": ("accepted", "ask-the-board", "ask-the-board"),
+    "wa-cps": ("ask-the-board", "ask-the-board", "ask-the-board"),
+    "wa-cps-renewal": ("accepted", "ask-the-board", "ask-the-board"),
+    "tx-renewal": ("accepted", "ask-the-board", "ask-the-board"),
+}
+
+
+def test_shipped_profiles_say_which_training_sources_count() -> None:
+    profiles = {p.id: p for p in list_profiles(PROFILES)}
+    assert set(SOURCES) == set(profiles)
+    for pid, expected in SOURCES.items():
+        ts = profiles[pid].training_sources
+        rules = (ts.attendance, ts.self_study, ts.provider_approved)
+        assert tuple(r.status for r in rules) == expected, pid
+        for rule in rules:
+            assert rule.note, pid  # every statement says why
+            if rule.counted:  # only what the cited source supports
+                assert rule.source.startswith(("https://", "http://")), pid
+                assert rule.verified is not None, pid
+    # no shipped profile counts self-paced hours: no reference page says a board accepts them
+    assert all(p.training_sources.self_study.status == "ask-the-board"
+               for p in profiles.values())
+    assert profiles["pa-cps"].training_sources.provider_approved.bodies == [
+        "Pennsylvania Certification Board", "PCB"]
+
+
+def test_a_profile_that_says_nothing_counts_no_governed_source(tmp_path: Path) -> None:
+    ts = load_profile_file(write(tmp_path, GOOD)).training_sources
+    assert not ts.counts("attendance:06-boundaries")
+    assert not ts.counts("self-study:06-boundaries")
+    assert not ts.counts("provider-approved:PCB 1 (2026-01-15)")
+    assert ts.counts("evidence:hours.csv") and ts.counts("hours.csv")  # hour logs always
+    assert ts.attendance.status == "ask-the-board"
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ('[training_sources.attendance]\nstatus = "accepted"\n',
+     "field training_sources.attendance: status 'accepted' needs a source URL"),
+    ('[training_sources.attendance]\nstatus = "maybe"\n',
+     "field training_sources.attendance.status"),
+    ('[training_sources.attendance]\nstatus = "ask-the-board"\nbodies = ["PCB"]\n',
+     "bodies is for provider-approved only"),
+    ('[training_sources.videos]\nstatus = "accepted"\n', "field training_sources.videos"),
+])
+def test_bad_training_sources_are_named(tmp_path: Path, block: str, message: str) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + "\n" + block))
+    assert message in str(err.value), str(err.value)
+
+
+def test_provider_approvals_count_only_from_the_bodies_listed() -> None:
+    ts = load_profile("pa-cps", PROFILES).training_sources
+    assert ts.counts("provider-approved:Pennsylvania Certification Board PCB-1 (2026-01-15)")
+    assert ts.counts("provider-approved:pcb PCB-1 (2026-01-15)")
+    assert not ts.counts("provider-approved:PCBX 1 (2026-01-15)")
+    assert not ts.counts("provider-approved:Other Board 1 (2026-01-15)")

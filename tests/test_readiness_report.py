@@ -51,6 +51,11 @@ def test_board_export_holds_only_ids_names_statuses_and_dates(tmp_path: Path,
     assert {row["status"] for row in rows} <= {"met", "not_met", "no_evidence"}
     text = (tmp_path / "board-export.csv").read_text(encoding="utf-8")
     assert "12 of 16" not in text and "north" not in text  # no details, no sites
+    ben = next(row for row in rows if row["trainee_id"] == "ben"
+               and row["requirement_id"] == "training-ethical-responsibility")
+    assert (ben["hours_evidence"], ben["hour_sources"]) == ("12", "evidence test.csv 12 h")
+    education = next(row for row in rows if row["requirement_id"] == "education")
+    assert education["hour_sources"] == "" and education["hours_attendance"] == ""
 
 
 def test_dashboard_and_pages_say_what_remains(tmp_path: Path, readiness: tuple) -> None:

@@ -3,8 +3,10 @@
 Creates a course from the shipped curriculum, generates and releases every quiz through
 nbgrader, simulates a cohort's submissions, grades them with ``peercert grade``, writes each
 trainee's feedback page with ``peercert feedback``, exports grades, writes the instructor's
-item analysis for every quiz, and writes the state-program readiness reports for the IC&RC
-Peer Recovery profile.
+item analysis for every quiz, simulates the cohort's attendance of the facilitator-led
+sessions (some trainees miss one; about half of them attend a make-up), recorded as
+``peercert attendance`` records a sign-in, and writes the state-program readiness reports for
+the IC&RC Peer Recovery profile, where every training hour names its source.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class DemoResult:
     trainees: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    ready: int = 0  # trainees ready for IC&RC PR, from the evidence simulated
+    readiness: str = ""  # the readiness summary line
 
 
 def _fresh_course(out: Path, force: bool) -> Path:
@@ -110,14 +114,33 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | Non
     analysis = run_analyze(course, None, result.reports / "analysis")
     result.files += [files[-1] for files in analysis.files.values()]
     say(f"Wrote item analysis for {len(analysis.files)} quizzes in {result.reports / 'analysis'}")
-    result.files += _readiness(course, result.reports, seed)
+    result.files += _readiness(course, result, seed, say)
     return result
 
 
-def _readiness(course: Path, reports: Path, seed: int) -> list[Path]:
-    """State-program view for IC&RC Peer Recovery, from simulated hour logs."""
+def _readiness(course: Path, result: DemoResult, seed: int, say: Say) -> list[Path]:
+    """State-program view for IC&RC Peer Recovery, from attendance and simulated hour logs."""
     from peercert.readiness import run_readiness, simulate_evidence
+    from peercert.readiness.attendance import attendance_path
+    from peercert.readiness.simulate import demo_plans, simulate_attendance
 
-    evidence = simulate_evidence(course, reports / "evidence.csv", seed=seed)
-    res = run_readiness("icrc-pr", [course], [evidence], reports / "readiness")
-    return [evidence, *res.main_files]
+    _plans, from_guides = demo_plans(course)
+    sessions = simulate_attendance(course, seed)
+    missed = sum(len(s.absent) for s in sessions)
+    say(f"Recorded attendance of {len({s.module for s in sessions})} facilitator-led sessions "
+        f"({len(sessions)} with make-ups; {missed} absences) in {attendance_path(course)}"
+        + ("" if from_guides else ", planned from peercert's session table (this curriculum "
+           "has no facilitator guides yet)"))
+    evidence = simulate_evidence(course, result.reports / "evidence.csv", seed=seed)
+    res = run_readiness("icrc-pr", [course], [evidence], result.reports / "readiness")
+    result.ready, result.readiness = res.ready, res.summary()
+    say(f"Readiness: {res.summary()}")
+    say("Training hours by source: " + _by_source(res.readiness.credits))
+    return [attendance_path(course), evidence, *res.main_files]
+
+
+def _by_source(credits: Any) -> str:
+    """'attendance 1,234 h (counted); self-study 310 h (ask the board); ...'."""
+    totals = credits.groupby(["category", "state"])["hours"].sum()
+    return "; ".join(f"{category} {hours:,.0f} h ({state})"
+                     for (category, state), hours in totals.items()) or "none"

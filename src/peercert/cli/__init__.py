@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import warnings
 
-from peercert.cli import analyze, course, feedback, grade, lint, readiness  # noqa: F401 (registers)
+from peercert.cli import (  # noqa: F401  (registers the commands)
+    analyze,
+    attendance,
+    course,
+    feedback,
+    grade,
+    lint,
+    readiness,
+)
 from peercert.cli.app import app
 
 __all__ = ["app", "main"]

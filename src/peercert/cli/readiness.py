@@ -121,8 +121,10 @@ def _print_progress(view: Any) -> None:
     r = view.readiness
     t = r.trainees.iloc[0]
     table = Table(title=f"{t['name']} ({t['trainee_id']}): {r.profile.title}, as of {r.as_of}")
-    for col in ("Requirement", "Status", "Where things stand"):
-        table.add_column(col)
+    widest = max((len(q.title) for q in r.profile.requirements), default=10)
+    table.add_column("Requirement", min_width=min(widest, 40))
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Where things stand")
     for row in view.rows.itertuples(index=False):
         color, label = STATUS_STYLE[row.status]
         table.add_row(row.requirement, f"[{color}]{label}[/]", row.detail)
@@ -163,3 +165,11 @@ def _show_profile(p: Any) -> None:
         typer.echo(f"      source {q.source} (verified {q.verified})")
     for n in p.not_tracked:
         typer.echo(f"  not tracked: {n.requirement} [{n.marker}]: {n.reason}")
+    typer.echo("  training hours from (hour logs in evidence files always count):")
+    for name in ("attendance", "self-study", "provider-approved"):
+        rule = p.training_sources.rule(name)
+        basis = f" ({rule.source}, verified {rule.verified})" if rule.source else ""
+        bodies = f" [approvals by: {', '.join(rule.bodies)}]" if rule.bodies else ""
+        typer.echo(f"    {name}: {rule.status}{bodies}{basis}")
+        if rule.note:
+            typer.echo(f"      {rule.note}")

@@ -7,10 +7,17 @@ checked against a credential profile (``profiles/<id>.toml``)::
     result = run_readiness("icrc-pr", [Path("course")], [Path("hours.csv")], Path("reports"))
     print(result.ready, "of", result.trainees, "ready;", result.dashboard)
 
+Training hours come only from evidence, each record labelled with its source
+(``sources``): attendance of facilitator-led sessions (``attendance``: the course's sign-in
+file, written by ``peercert attendance``), measured self-study of completed modules, and
+hours a provider declares as board-approved (``approvals``); plus hour logs. A profile says
+which of these its board accepts; the rest are reported as "ask the board", never counted.
+
 Stages, one module each: ``profile`` (schema and loader), ``evidence`` (CSV import),
-``course_evidence`` (what a course contributes), ``evaluate`` (the pure evaluator),
-``report`` and ``figures`` (CSV, HTML), ``simulate`` (synthetic hour logs for the demo),
-``api`` (the functions below). Names are imported on first use, so that importing one
+``attendance`` and ``approvals`` (the course's sign-ins and declarations), ``course_evidence``
+(what a course contributes), ``evaluate`` (the pure evaluator), ``report`` and ``figures``
+(CSV, HTML), ``simulate`` (synthetic sessions and hour logs for the demo), ``api`` (the
+functions below). Names are imported on first use, so that importing one
 stage (as the figure-drawing process does) stays light.
 """
 
@@ -20,6 +27,8 @@ import importlib
 from typing import Any
 
 _API = {
+    "ApprovalError": "peercert.readiness.approvals",
+    "AttendanceError": "peercert.readiness.attendance",
     "CourseError": "peercert.readiness.course_evidence",
     "Evidence": "peercert.readiness.records",
     "EvidenceError": "peercert.readiness.evidence",
@@ -30,10 +39,12 @@ _API = {
     "TraineeProgress": "peercert.readiness.api",
     "evaluate": "peercert.readiness.evaluate",
     "gather_evidence": "peercert.readiness.api",
+    "import_attendance": "peercert.readiness.attendance",
     "list_profiles": "peercert.readiness.profile",
     "load_evidence": "peercert.readiness.evidence",
     "load_profile": "peercert.readiness.profile",
     "progress": "peercert.readiness.api",
+    "record_session": "peercert.readiness.attendance",
     "run_readiness": "peercert.readiness.api",
     "simulate_evidence": "peercert.readiness.simulate",
 }

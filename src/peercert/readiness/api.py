@@ -52,8 +52,13 @@ class ReadinessResult:
 
 def gather_evidence(courses: list[Path], evidence: list[Path], *, as_of: date,
                     rosters: Sequence[Path] = (), completion: float = COMPLETION) -> Evidence:
-    """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing)."""
-    found = course_evidence([Path(c) for c in courses], completion)
+    """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing).
+
+    Each course contributes its attendance, and on module completion its measured
+    self-study and provider-approved hours, every record labelled with its source; which of
+    them count is the profile's call, made by ``evaluate``.
+    """
+    found = course_evidence([Path(c) for c in courses], completion, as_of)
     extra = [load_roster(Path(p)) for p in rosters]
     roster = pd.concat([found.roster, *extra], ignore_index=True).drop_duplicates("trainee_id")
     roster = roster.sort_values("trainee_id").reset_index(drop=True)

@@ -1,38 +1,60 @@
-"""What a course contributes to readiness: its roster, course scores and module hours.
+"""What a course contributes to readiness: its roster, course scores and evidenced hours.
 
 Read from the nbgrader gradebook (through ``nbgrader.api.Gradebook``), the item banks
-(``assignments/*.yaml``: points and tags of each item) and the learning modules
-(``modules/NN-slug.ipynb``: seat-time hours per IC&RC domain). Only scores are read,
-never answers: a reflection contributes its points and nothing of what was written.
+(``assignments/*.yaml``: points and tags of each item), the learning modules
+(``modules/NN-slug.ipynb``: measured self-study minutes and their split across the IC&RC
+domains), the facilitator guides (``modules/facilitator/NN-slug.md``: each session's contact
+minutes), the attendance file (``attendance.csv``) and the provider's approvals
+(``approvals.csv``). Only scores are read, never answers: a reflection contributes its
+points and nothing of what was written.
+
+**No hours from quiz scores.** A graded quiz is never itself a training hour. Hours come
+only from evidence, each record labelled with its source (``peercert.readiness.sources``):
+
+- ``attendance:<module>``: the minutes a trainee signed in to a module's session;
+- ``self-study:<module>``: a completed module's measured self-study time;
+- ``provider-approved:<body> <number> (<date>)``: hours the provider declares approved, for
+  a completed module or the completed course.
+
+Whether a credential counts each source is the profile's call (``training_sources``), made
+by the evaluator; what a course offers is gathered here.
 
 **Module completion.** A module counts as complete for a trainee when every quiz bank
 whose ``module`` is that module has a graded submission scoring at least ``completion``
 percent of its graded points (items still waiting for a hand grade are left out of both
-sides). Completion credits the module's ``domain_hours`` as training hours, one record per
-domain, dated on the latest of those submissions; seat time not assigned to a domain is
-credited under the topic ``general``. A module with no quiz bank is never completed through
-the course: log its hours in an evidence file instead.
+sides); it is dated on the latest of those submissions. Completion credits nothing by
+itself: it releases the module's self-study minutes and approved hours.
 
 Several courses (cohorts, instructors, sites) can be combined; each is a site, named by its
 course id (plus the folder name when two share an id). A trainee in more than one course
 keeps the site of the first course given. Item ids are stable across cohorts, so per item
-the best graded score counts (the earlier submission on a tie): a module is credited once.
+the best graded score counts (the earlier submission on a tie): a module is completed once.
+Attendance of every course counts (each file is checked against its own course's guides).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from peercert.readiness.records import Evidence, empty_records, empty_scores, normalize_records
+from peercert.readiness.records import (
+    Evidence,
+    concat_records,
+    empty_records,
+    empty_scores,
+    normalize_records,
+)
+from peercert.readiness.sources import self_study_label
 
 if TYPE_CHECKING:
     from peercert.bank import Bank
     from peercert.curriculum import ModuleInfo
+    from peercert.readiness.attendance import Plan
 
 COMPLETION = 70.0  # percent of a module quiz's graded points that completes the module
 GRADE_COLUMNS = ("trainee_id", "quiz", "item", "score", "possible", "submitted")
@@ -52,6 +74,9 @@ class CourseData:
     grades: pd.DataFrame  # GRADE_COLUMNS; score NaN = not graded yet
     banks: list[Bank]
     modules: list[ModuleInfo]
+    plans: dict[str, Plan] = field(default_factory=dict)  # module -> its session
+    attendance: pd.DataFrame = field(default_factory=empty_records)  # training records
+    approvals: pd.DataFrame = field(default_factory=pd.DataFrame)  # scope, topic, hours, label
 
 
 def course_settings(course: Path) -> tuple[str, str]:
@@ -114,12 +139,19 @@ def read_gradebook(db_url: str, course_id: str) -> tuple[pd.DataFrame, pd.DataFr
     return roster, grades
 
 
-def read_course(course: Path) -> CourseData:
-    """Read one course directory: config, gradebook, banks and module metadata."""
+def read_course(course: Path, as_of: date | None = None) -> CourseData:
+    """Read one course directory: config, gradebook, banks, modules, guides and hour files.
+
+    The attendance and approvals files are checked against the course's roster, guides and
+    modules (AttendanceError / ApprovalError name every problem with file and line).
+    """
     from peercert.bank import BankError, load_banks
     from peercert.curriculum import list_modules
+    from peercert.readiness.approvals import approvals_path, load_approvals, module_hours
+    from peercert.readiness.attendance import attendance_path, load_attendance, plans_of
 
     course = Path(course)
+    day = as_of or date.today()
     course_id, db_url = course_settings(course)
     try:
         banks = load_banks(course / "assignments") if (course / "assignments").is_dir() else []
@@ -128,8 +160,13 @@ def read_course(course: Path) -> CourseData:
         raise CourseError(f"{course}: item banks do not validate:\n{exc}") from exc
     except (KeyError, ValueError, OSError) as exc:
         raise CourseError(f"{course}: a module's metadata.peercert is incomplete: {exc}") from exc
+    plans = plans_of(course)
     roster, grades = read_gradebook(db_url, course_id)
-    return CourseData(course_id, course, roster, grades, banks, modules)
+    attendance = load_attendance(attendance_path(course), plans, set(roster["trainee_id"]), day)
+    holds = module_hours(modules, plans, quiz_modules(banks))
+    approvals = load_approvals(approvals_path(course), holds, day)
+    return CourseData(course_id, course, roster, grades, banks, modules, plans, attendance,
+                      approvals)
 
 
 def item_tags(banks: list[Bank]) -> pd.DataFrame:
@@ -216,26 +253,44 @@ def module_completions(grades: pd.DataFrame, banks: list[Bank],
     return done[["trainee_id", "module", "date"]].reset_index(drop=True)
 
 
-def module_hours(modules: list[ModuleInfo]) -> pd.DataFrame:
-    """module, topic, hours: what completing each module credits."""
-    rows = []
-    for m in modules:
-        rows += [(m.id, domain, hours) for domain, hours in m.domain_hours.items() if hours > 0]
-        rest = m.seat_time_hours - sum(m.domain_hours.values())
-        if rest > 1e-9:
-            rows.append((m.id, "general", rest))
-    return pd.DataFrame(rows, columns=["module", "topic", "hours"])
+def quiz_modules(banks: list[Bank]) -> set[str]:
+    """The modules a trainee can complete: those with a quiz bank."""
+    return {b.module for b in banks if b.module != "practice-exam"}
 
 
-def training_records(completions: pd.DataFrame, modules: list[ModuleInfo]) -> pd.DataFrame:
-    """Training-hour records credited by completed modules."""
-    if completions.empty or not modules:
+def self_study_records(completions: pd.DataFrame, modules: list[ModuleInfo]) -> pd.DataFrame:
+    """Each completed module's measured self-study time, split by domain share.
+
+    Dated on the module's completion and labelled ``self-study:<module>``; a profile decides
+    whether its board counts it.
+    """
+    rows = [(m.id, domain, minutes / 60.0) for m in modules
+            for domain, minutes in m.domain_study_minutes().items() if minutes > 0]
+    if completions.empty or not rows:
         return empty_records()
-    credit = completions.merge(module_hours(modules), on="module", how="inner")
-    credit["kind"] = "training"
-    credit["result"] = ""
-    credit["source"] = "course module " + credit["module"]
-    return normalize_records(credit)
+    per_module = pd.DataFrame(rows, columns=["module", "topic", "hours"])
+    credit = completions.merge(per_module, on="module", how="inner")
+    module = credit["module"].astype(str).astype("category")  # a dozen modules, many rows
+    return normalize_records(credit.assign(
+        kind="training", result="", activity=module,
+        source=module.cat.rename_categories(self_study_label)))
+
+
+def course_records(grades: pd.DataFrame, banks: list[Bank], modules: list[ModuleInfo],
+                   attendance: pd.DataFrame, approvals: list[tuple[pd.DataFrame, set[str]]],
+                   completion: float = COMPLETION) -> pd.DataFrame:
+    """Every hour courses evidence: attendance, then self-study and approvals on completion.
+
+    ``approvals`` pairs each course's declarations with the trainees they apply to (those
+    whose site the course is), so that no one is credited twice for one module.
+    """
+    from peercert.readiness.approvals import approval_records
+
+    done = module_completions(grades, banks, completion)
+    parts = [attendance, self_study_records(done, modules)]
+    parts += [approval_records(declared, done[done["trainee_id"].isin(ids)], quiz_modules(banks))
+              for declared, ids in approvals]
+    return concat_records([normalize_records(p) for p in parts if not p.empty])
 
 
 def _site_labels(courses: list[CourseData]) -> list[str]:
@@ -265,10 +320,39 @@ def combine_courses(courses: list[CourseData], completion: float = COMPLETION) -
     banks: list[Bank] = _first_by_id([b for c in courses for b in c.banks], "quiz")
     modules: list[ModuleInfo] = _first_by_id([m for c in courses for m in c.modules], "id")
     scores = scores_from_grades(grades, item_tags(banks))
-    records = training_records(module_completions(grades, banks, completion), modules)
+    attendance = concat_records([c.attendance for c in courses])
+    if len(courses) > 1:
+        _check_across_courses(attendance, courses)
+    site_of = dict(zip(roster["trainee_id"], roster["site"], strict=True))
+    approvals = [(c.approvals, {t for t, s in site_of.items() if s == site})
+                 for c, site in zip(courses, _site_labels(courses), strict=True)
+                 if not c.approvals.empty]
+    records = course_records(grades, banks, modules, attendance, approvals, completion)
     return Evidence(roster.sort_values("trainee_id").reset_index(drop=True), records, scores)
 
 
-def course_evidence(courses: list[Path], completion: float = COMPLETION) -> Evidence:
+def _check_across_courses(attendance: pd.DataFrame, courses: list[CourseData]) -> None:
+    """A trainee in several courses gets a module's session minutes once, not per course."""
+    from peercert.readiness.attendance import AttendanceError
+
+    declared: dict[tuple[str, str], float] = {}
+    for c in courses:
+        for module, plan in c.plans.items():
+            for domain, minutes in plan.domain_minutes.items():
+                declared.setdefault((module, domain), minutes / 60.0)
+    if attendance.empty or not declared:
+        return
+    totals = attendance.groupby(["trainee_id", "activity", "topic"], observed=True)["hours"].sum()
+    problems = [f"trainee {t!r} attended {h * 60:g} minutes of the {m} session's {d} time "
+                f"across the courses {', '.join(str(c.path) for c in courses)}; the session "
+                f"declares {declared[(m, d)] * 60:g}, and a repeat counts once"
+                for (t, m, d), h in totals.items()
+                if (m, d) in declared and h > declared[(m, d)] + 1e-9]
+    if problems:
+        raise AttendanceError(problems)
+
+
+def course_evidence(courses: list[Path], completion: float = COMPLETION,
+                    as_of: date | None = None) -> Evidence:
     """Read and combine course directories into one Evidence."""
-    return combine_courses([read_course(Path(c)) for c in courses], completion)
+    return combine_courses([read_course(Path(c), as_of) for c in courses], completion)

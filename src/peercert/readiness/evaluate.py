@@ -9,6 +9,14 @@ with numpy, so a state's 10,000 trainees take well under a second.
   ("12 of 16 h, 4 h to go"; "competency C8 at 55%, needs 70%").
 - **no evidence**: nothing on file that could count toward it.
 
+**Which hours count.** Every record names its source (``peercert.readiness.sources``). Hours
+from attendance, self-study and provider approvals count only where the profile's
+``training_sources`` says the board accepts them; the rest are *held*: not counted, shown per
+requirement as "ask the board" with their hours, so a program can ask. A module (or the
+course) credited from an accepted approval is not credited again from its attendance or
+self-study (those hours are *covered*). Each hours requirement reports what it counted by
+source category.
+
 Hours with ``window = "cycle"`` count over each person's certification cycle: from their
 latest ``certified`` date to that date plus ``cycle_months`` (``[start, due)``). Once the
 as-of date reaches the due date the cycle has ended: the requirement is met only if the
@@ -21,7 +29,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -35,6 +43,7 @@ from peercert.readiness.profile import (
     PracticeExam,
     Profile,
     QuizMastery,
+    TrainingSources,
 )
 from peercert.readiness.records import (
     MET,
@@ -44,10 +53,23 @@ from peercert.readiness.records import (
     STATUSES,
     Evidence,
 )
+from peercert.readiness.sources import (
+    ATTENDANCE,
+    CATEGORIES,
+    COURSE_SCOPE,
+    PROVIDER,
+    SELF_STUDY,
+    categories,
+    shown,
+)
 from peercert.tags import DOMAINS
 
 _EPS = 1e-9
 _NO_DAY = np.iinfo(np.int64).min
+# What happens to an hour record under a profile (see the module docstring).
+COUNTED, HELD, COVERED = 0, 1, 2
+STATE_NAMES = ("counted", "ask the board", "covered by an approval")
+_CAT = {c: i for i, c in enumerate(CATEGORIES)}
 
 
 def months_before(day: date, months: int) -> date:
@@ -93,10 +115,12 @@ class _Rows:
     hours: np.ndarray
     topic: np.ndarray
     result: np.ndarray
+    label: np.ndarray  # int codes into _Context.labels (the source of each row)
+    state: np.ndarray  # COUNTED, HELD or COVERED
 
     def take(self, mask: np.ndarray) -> _Rows:
         return _Rows(self.t[mask], self.day[mask], self.hours[mask], self.topic[mask],
-                     self.result[mask])
+                     self.result[mask], self.label[mask], self.state[mask])
 
 
 @dataclass(frozen=True)
@@ -109,14 +133,26 @@ class Outcome:
     detail: list[str]
     cycle_start: np.ndarray | None = None  # datetime64[D]; None: not counted over a cycle
     due: np.ndarray | None = None  # datetime64[D], the day after the cycle's last day
+    sources: Sources | None = None  # hours requirements: what counted, by source
+
+
+@dataclass(frozen=True)
+class Sources:
+    """An hours requirement's counted hours by source category, and the hours it held."""
+
+    counted: np.ndarray  # n x len(CATEGORIES)
+    held: np.ndarray  # n: hours on file that the profile does not count
+    text: list[str]  # per trainee: "attendance 40 h; evidence hours.csv 6 h"
 
 
 class _Context:
-    def __init__(self, evidence: Evidence, as_of: date, certified_topics: tuple[str, ...] = ("",)):
+    def __init__(self, evidence: Evidence, as_of: date, certified_topics: tuple[str, ...] = ("",),
+                 sources: TrainingSources | None = None):
         self.ids = evidence.roster["trainee_id"].to_numpy(dtype=object)
         self.n = len(self.ids)
         self.as_of = as_of
         self.certified_topics = certified_topics
+        self.sources = sources or TrainingSources()
         self._index = pd.Index(self.ids)
         self._kinds = self._split(evidence.records)
         self._scores = self._score_table(evidence.scores)
@@ -129,12 +165,42 @@ class _Context:
         hours = records["hours"].to_numpy(dtype=float)
         topic = records["topic"].to_numpy(dtype=object)
         result = records["result"].to_numpy(dtype=object)
+        source = records["source"]
+        if isinstance(source.dtype, pd.CategoricalDtype):
+            label, labels = source.cat.codes.to_numpy().astype(np.int64), source.cat.categories
+        else:
+            label, labels = pd.factorize(source)
+        self.labels = [str(x) for x in labels]
+        self.label_cat = categories(self.labels)
+        self.shown, self.label_shown = _shown_codes(self.labels)
+        state = self._states(records, t, label)
         codes, kinds = pd.factorize(records["kind"])  # hashing, not sorting 10^6 strings
         out = {}
         for code, kind in enumerate(kinds):
             m = (codes == code) & (t >= 0)
-            out[str(kind)] = _Rows(t[m], day[m], hours[m], topic[m], result[m])
+            out[str(kind)] = _Rows(t[m], day[m], hours[m], topic[m], result[m], label[m],
+                                   state[m])
         return out
+
+    def _states(self, records: pd.DataFrame, t: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """COUNTED, HELD (the profile does not accept the source) or COVERED per record."""
+        counts = np.array([self.sources.counts(x) for x in self.labels], dtype=bool)
+        state = np.where(counts[label], COUNTED, HELD).astype(np.int8) if len(label) else (
+            np.zeros(0, dtype=np.int8))
+        cat = self.label_cat[label] if len(label) else np.zeros(0, dtype=np.int64)
+        training = (records["kind"] == "training").to_numpy() & (t >= 0)
+        approved = training & (cat == _CAT[PROVIDER]) & (state == COUNTED)
+        if not approved.any():
+            return state
+        activity = records["activity"].to_numpy(dtype=object)
+        course = np.zeros(self.n, dtype=bool)
+        course[t[approved & (activity == COURSE_SCOPE)]] = True
+        pairs = pd.MultiIndex.from_arrays([t[approved], activity[approved]])
+        own = training & np.isin(cat, [_CAT[ATTENDANCE], _CAT[SELF_STUDY]])
+        mine = pd.MultiIndex.from_arrays([t, activity]).isin(pairs)
+        covered = own & (mine | course[np.where(t >= 0, t, 0)])
+        state[covered] = COVERED
+        return state
 
     def _score_table(self, scores: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
         return {(str(s), str(k)): g for (s, k), g in scores.groupby(["scope", "key"], sort=False)}
@@ -142,10 +208,22 @@ class _Context:
     def rows(self, kind: str, topics: list[str] | None = None) -> _Rows:
         rows = self._kinds.get(kind)
         if rows is None:
-            empty = np.array([], dtype=object)
-            return _Rows(np.array([], dtype=np.int64), np.array([], dtype=np.int64),
-                         np.array([], dtype=float), empty, empty)
+            empty, none = np.array([], dtype=object), np.array([], dtype=np.int64)
+            return _Rows(none, none, np.array([], dtype=float), empty, empty, none,
+                         np.array([], dtype=np.int8))
         return rows.take(np.isin(rows.topic, topics)) if topics else rows
+
+    def sources_of(self, counted: _Rows, held: _Rows, skip_text: np.ndarray) -> Sources:
+        """Counted hours by category (and as text by shown label); held hours in all."""
+        n, k = self.n, len(CATEGORIES)
+        cat = self.label_cat[counted.label] if len(counted.t) else counted.label
+        by_cat = np.bincount(counted.t * k + cat, weights=counted.hours, minlength=n * k)
+        s = max(len(self.shown), 1)
+        code = self.label_shown[counted.label] if len(counted.t) else counted.label
+        by_shown = np.bincount(counted.t * s + code, weights=counted.hours,
+                               minlength=n * s).reshape(n, s)
+        return Sources(by_cat.reshape(n, k), self.count(held.t, held.hours),
+                       _source_texts(by_shown, self.shown, skip_text))
 
     def cutoff(self, months: int | None) -> int:
         if months is None:
@@ -186,6 +264,51 @@ class _Context:
         return earned, possible
 
 
+def _shown_codes(labels: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct summary names of the labels (``shown``) and each label's code among them."""
+    names = [shown(x) for x in labels]
+    codes, uniques = pd.factorize(pd.Series(names, dtype=object))
+    return [str(x) for x in uniques], codes.astype(np.int64)
+
+
+def _source_texts(by_shown: np.ndarray, names: list[str], skip: np.ndarray) -> list[str]:
+    """'attendance 40 h; evidence hours.csv 6 h' per trainee ('' where nothing counted).
+
+    Built column by column on object arrays, each distinct number formatted once: a
+    state's 10,000 trainees x several hours requirements stay quick.
+    """
+    n = len(by_shown)
+    out = np.full(n, "", dtype=object)
+    for j in np.argsort(names, kind="stable"):
+        col = by_shown[:, j]
+        some = (col > 0) & ~skip
+        if not some.any():
+            continue
+        codes, uniques = pd.factorize(col[some])
+        text = np.array([f"{names[j]} {_num(v)} h" for v in uniques.tolist()], dtype=object)
+        part = np.full(n, "", dtype=object)
+        part[some] = text[codes]
+        joined = np.where(out == "", part, out + "; " + part)
+        out = np.where(part == "", out, joined)
+    return out.tolist()
+
+
+def _held_notes(ctx: _Context, held: _Rows, met: np.ndarray) -> list[str]:
+    """'; self-study 5 h on file, not counted: ask the board' where hours are held (not met)."""
+    if not len(held.t):
+        return [""] * ctx.n
+    k = len(CATEGORIES)
+    cat = ctx.label_cat[held.label]
+    by_cat = np.bincount(held.t * k + cat, weights=held.hours, minlength=ctx.n * k)
+    by_cat = by_cat.reshape(ctx.n, k)
+    out = [""] * ctx.n
+    for i in np.flatnonzero((by_cat > 0).any(axis=1) & ~met):
+        parts = ", ".join(f"{CATEGORIES[j]} {_num(by_cat[i, j])} h"
+                          for j in range(k) if by_cat[i, j] > 0)
+        out[i] = f"; {parts} on file, not counted: ask the board"
+    return out
+
+
 def _day_number(day: date) -> int:
     return int(np.datetime64(day, "D").astype(np.int64))
 
@@ -209,10 +332,12 @@ def _status(met: np.ndarray, has: np.ndarray) -> np.ndarray:
 
 
 def _hours(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any hours requirement)
-    rows = ctx.rows(HOURS_RECORD[req.kind], req.topics)
+    every = ctx.rows(HOURS_RECORD[req.kind], req.topics)
+    rows, held = every.take(every.state == COUNTED), every.take(every.state == HELD)
     if req.window == "cycle":
-        return _cycle_hours(req, ctx, rows)
-    inside = rows.day >= ctx.cutoff(req.within_months)
+        return _cycle_hours(req, ctx, rows, held)
+    cutoff = ctx.cutoff(req.within_months)
+    inside = rows.day >= cutoff
     value = ctx.count(rows.t[inside], rows.hours[inside])
     older = ctx.count(rows.t[~inside], rows.hours[~inside])
     has = ctx.count(rows.t) > 0
@@ -223,8 +348,16 @@ def _hours(req, ctx: _Context) -> Outcome:  # noqa: ANN001 (any hours requiremen
         return _hours_text(req.threshold, v, ok, some, span, [_older(old)] if not ok else [])
 
     details = list(map(detail, value.tolist(), older.tolist(), met.tolist(), has.tolist()))
+    held = held.take(held.day >= cutoff)
     return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
-                   details)
+                   _with_notes(details, _held_notes(ctx, held, met)), None, None,
+                   ctx.sources_of(rows.take(inside), held, ~has))
+
+
+def _with_notes(details: list[str], notes: list[str]) -> list[str]:
+    """Details with the held-hours notes ('no hours logged' becomes 'no hours counted')."""
+    return [(d.replace("no hours logged", "no hours counted", 1) + n) if n else d
+            for d, n in zip(details, notes, strict=True)]
 
 
 def _older(hours: float) -> str:
@@ -243,7 +376,7 @@ def _hours_text(thr: float, v: float, ok: bool, some: bool, span: str, notes: li
     return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _cycle_hours(req, ctx: _Context, rows: _Rows) -> Outcome:  # noqa: ANN001
+def _cycle_hours(req, ctx: _Context, rows: _Rows, held: _Rows) -> Outcome:  # noqa: ANN001
     """Hours in each trainee's certification cycle [start, due); rolling without a start."""
     months = req.within_months  # = the profile's cycle_months (checked when loaded)
     start = ctx.certified()
@@ -279,8 +412,10 @@ def _cycle_hours(req, ctx: _Context, rows: _Rows) -> Outcome:  # noqa: ANN001
 
     details = list(map(detail, value.tolist(), older.tolist(), later.tolist(), met.tolist(),
                        has.tolist(), left.tolist(), day_texts(starts), day_texts(dues)))
+    held = held.take((held.day >= lo[held.t]) & (held.day < hi[held.t]))
     return Outcome(_status(met, has), value, ctx.latest(rows.t[inside], rows.day[inside]),
-                   details, starts, dues)
+                   _with_notes(details, _held_notes(ctx, held, met)), starts, dues,
+                   ctx.sources_of(rows.take(inside), held, ~has))
 
 
 def _mastery_label(req: QuizMastery | PracticeExam) -> tuple[str, str, str]:
@@ -300,8 +435,10 @@ def _mastery(req: QuizMastery | PracticeExam, ctx: _Context) -> Outcome:
     met = has & (pct >= req.threshold - _EPS)
     thr = req.threshold
     none = f"no graded {label} yet"
-    details = [f"{label} at {_num(p, thr)}%, needs {thr:g}%" if some else none
-               for p, some in zip(pct.tolist(), has.tolist(), strict=True)]
+    codes, uniques = pd.factorize(np.where(has, pct, -1.0))  # each distinct share once
+    text = np.array([f"{label} at {_num(p, thr)}%, needs {thr:g}%" if p >= 0 else none
+                     for p in uniques.tolist()], dtype=object)
+    details = text[codes].tolist()
     no_day = np.full(ctx.n, np.datetime64("NaT"), dtype="datetime64[D]")
     return Outcome(_status(met, has), pct, no_day, details)
 
@@ -450,6 +587,9 @@ class Readiness:
     as_of: date
     trainees: pd.DataFrame  # trainee_id, name, site, ready, met, not_met, no_evidence
     results: pd.DataFrame  # one row per trainee and requirement, trainee-major
+    # training hours on file per trainee, source, topic and state (counted, ask the board,
+    # covered by an approval), with the first and last day: CREDIT_COLUMNS
+    credits: pd.DataFrame = field(default_factory=lambda: _empty_credits())
 
     @property
     def ready_count(self) -> int:
@@ -487,9 +627,58 @@ class Readiness:
         return rows.reset_index(drop=True)
 
 
+CREDIT_COLUMNS = ("trainee_id", "source", "category", "topic", "state", "hours", "first", "last")
+SOURCE_COLUMNS = (*(f"hours_{c.replace('-', '_')}" for c in CATEGORIES), "hours_not_counted",
+                  "hour_sources")
+
+
+def _empty_credits() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in CREDIT_COLUMNS})
+    frame["hours"] = frame["hours"].astype(float)
+    return frame
+
+
+def _credits(ctx: _Context) -> pd.DataFrame:
+    """Training records grouped per trainee, source, topic and state (for pages, dashboard)."""
+    rows = ctx.rows("training")
+    if not len(rows.t):
+        return _empty_credits()
+    topic, topics = pd.factorize(pd.Series(rows.topic, dtype=object))
+    frame = pd.DataFrame({"t": rows.t, "label": rows.label, "topic": topic, "state": rows.state,
+                          "hours": rows.hours, "day": rows.day})
+    g = frame.groupby(["t", "label", "topic", "state"], sort=True).agg(
+        hours=("hours", "sum"), first=("day", "min"), last=("day", "max")).reset_index()
+    label = g["label"].to_numpy()
+    return pd.DataFrame({
+        "trainee_id": ctx.ids[g["t"].to_numpy()],
+        "source": np.asarray(ctx.labels, dtype=object)[label],
+        "category": np.asarray(CATEGORIES, dtype=object)[ctx.label_cat[label]],
+        "topic": np.asarray(topics, dtype=object)[g["topic"].to_numpy()],
+        "state": np.asarray(STATE_NAMES, dtype=object)[g["state"].to_numpy()],
+        "hours": g["hours"].to_numpy(dtype=float),
+        "first": _to_dates(g["first"].to_numpy(dtype=np.int64)),
+        "last": _to_dates(g["last"].to_numpy(dtype=np.int64)),
+    }, columns=list(CREDIT_COLUMNS))
+
+
+def _source_columns(outs: list[Outcome], n: int) -> dict[str, np.ndarray]:
+    """Per trainee and requirement: hours counted by source, held, and the summary text."""
+    k = len(CATEGORIES)
+    counted = np.full((n, len(outs), k), np.nan)
+    held = np.full((n, len(outs)), np.nan)
+    text = np.full((n, len(outs)), "", dtype=object)
+    for j, out in enumerate(outs):
+        if out.sources is not None:
+            counted[:, j, :] = out.sources.counted
+            held[:, j] = out.sources.held
+            text[:, j] = out.sources.text
+    cols = {name: counted[:, :, i].ravel() for i, name in enumerate(SOURCE_COLUMNS[:k])}
+    return {**cols, "hours_not_counted": held.ravel(), "hour_sources": text.ravel()}
+
+
 def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
     """Evaluate every requirement of ``profile`` for every trainee on ``evidence.roster``."""
-    ctx = _Context(evidence, as_of, profile.certified_topics)
+    ctx = _Context(evidence, as_of, profile.certified_topics, profile.training_sources)
     reqs = profile.requirements
     outs = [_evaluate(req, ctx) for req in reqs]
     n, r = ctx.n, len(reqs)
@@ -508,6 +697,7 @@ def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
         "evidence_date": np.stack([o.day for o in outs], axis=1).ravel(),
         "cycle_start": cycle_start.ravel(),
         "renewal_due": due.ravel(),
+        **_source_columns(outs, n),
     })
     trainees = evidence.roster.loc[:, ["trainee_id", "name", "site"]].reset_index(drop=True)
     for s in STATUSES:
@@ -516,4 +706,4 @@ def evaluate(profile: Profile, evidence: Evidence, as_of: date) -> Readiness:
     # one cycle per trainee: every cycle requirement shares the profile's cycle_months
     trainees["cycle_start"] = np.fmax.reduce(cycle_start, axis=1, initial=np.datetime64("NaT"))
     trainees["renewal_due"] = np.fmax.reduce(due, axis=1, initial=np.datetime64("NaT"))
-    return Readiness(profile, as_of, trainees, results)
+    return Readiness(profile, as_of, trainees, results, _credits(ctx))

@@ -35,6 +35,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from peercert.readiness.records import HOUR_KINDS, RECORD_KINDS, normalize_records
+from peercert.readiness.sources import evidence_label
 
 COLUMNS = ("trainee_id", "kind", "date", "hours", "topic", "result")
 ROSTER_COLUMNS = ("trainee_id", "name", "site")
@@ -73,8 +74,12 @@ def _short(value: str, limit: int = 40) -> str:
 
 
 def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
-                required: tuple[str, ...] | None = None) -> _Table | None:
-    """Read a CSV with a header; check the columns and each row's shape."""
+                required: tuple[str, ...] | None = None, exact: bool = False) -> _Table | None:
+    """Read a CSV with a header; check the columns and each row's shape.
+
+    With ``exact``, every cell stays the text that was written: pandas otherwise infers
+    numeric categories ("0113" read as 113, "120" as 120.0 next to a "1.5").
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -91,14 +96,14 @@ def _read_table(path: Path, columns: tuple[str, ...], problems: list[str],
         return None
     if not _header_ok(path, header, columns, required or columns, problems):
         return None
-    fast = _read_plain(text, header)
-    if fast is not None:
-        fast.path = path
-        return fast
+    plain = _read_plain(text, header, exact)
+    if plain is not None:
+        plain.path = path
+        return plain
     return _read_rows(path, reader, header, problems)
 
 
-def _read_plain(text: str, header: list[str]) -> _Table | None:
+def _read_plain(text: str, header: list[str], exact: bool = False) -> _Table | None:
     """The C parser, for the common file: no quotes, no blank lines, every row complete.
 
     Anything else goes to the csv-module path, which reports each bad line exactly.
@@ -114,8 +119,11 @@ def _read_plain(text: str, header: list[str]) -> _Table | None:
     # a line of little more than its commas may be blank: let the exact path skip it
     if (np.diff(ends, prepend=-1) - 1 - commas <= 2).any():
         return None
-    frame = pd.read_csv(io.StringIO(body), header=None, names=header, dtype="category",
-                        na_filter=False, engine="c", skip_blank_lines=False)
+    frame = pd.read_csv(io.StringIO(body), header=None, names=header,
+                        dtype=str if exact else "category", na_filter=False, engine="c",
+                        skip_blank_lines=False)
+    if exact:
+        frame = frame.astype("category")  # categories of the cells' own text
     if len(frame) != len(ends):
         return None
     return _Table(Path(), header, np.arange(2, len(ends) + 2, dtype=np.int64), frame)
@@ -335,12 +343,19 @@ def load_evidence(paths: list[Path], known_ids: Collection[str], as_of: date) ->
 def _records(f: pd.DataFrame, parsed: pd.Series, hours: pd.Series,
              tables: list[_Table]) -> pd.DataFrame:
     names = pd.Categorical.from_codes(f["file_no"].to_numpy(),
-                                      categories=[t.path.name for t in tables])
+                                      categories=_file_labels(tables))
     out = pd.DataFrame({
         "trainee_id": f["trainee_id"], "kind": f["kind"], "date": parsed, "hours": hours,
         "topic": f["topic"], "result": f["result"], "source": names,
     })
     return normalize_records(out)
+
+
+def _file_labels(tables: list[_Table]) -> list[str]:
+    """``evidence:<file name>`` per file; the full path where two files share a name."""
+    names = [t.path.name for t in tables]
+    return [evidence_label(n if names.count(n) == 1 else str(t.path))
+            for n, t in zip(names, tables, strict=True)]
 
 
 def load_roster(path: Path) -> pd.DataFrame:

@@ -150,6 +150,72 @@ KINDS = ("training_hours", "supervised_work_hours", "supervision_hours", "quiz_m
          "practice_exam", "exam_passed", "attestation", "any_of")
 
 
+SourceStatus = Literal["accepted", "ask-the-board", "not-accepted"]
+UNSTATED = "The profile does not say whether the board accepts these hours: ask the board."
+
+
+class SourceRule(_Strict):
+    """Whether a board accepts one source of training hours, and on what basis."""
+
+    status: SourceStatus = Field(description="accepted: counted; ask-the-board or not-accepted: "
+                                 "not counted, listed for the program")
+    source: str = Field(default="", pattern=r"^$|" + URL[1:],
+                        description="where the board says so (required when accepted)")
+    verified: date | None = None
+    note: str = ""
+    bodies: list[str] = Field(default=[], description="provider-approved only: the approval "
+                              "bodies whose approvals count (empty: any body)")
+
+    @model_validator(mode="after")
+    def _accepted_is_sourced(self) -> SourceRule:
+        if self.status == "accepted" and not (self.source and self.verified):
+            raise ValueError("status 'accepted' needs a source URL and a verified date: only "
+                             "what the board's own page supports is counted")
+        return self
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "accepted"
+
+
+_ASK = SourceRule(status="ask-the-board", note=UNSTATED)
+
+
+class TrainingSources(_Strict):
+    """Which sources of training hours a credential's board accepts (unknown: not counted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    attendance: SourceRule = _ASK
+    self_study: SourceRule = Field(default=_ASK, alias="self-study")
+    provider_approved: SourceRule = Field(default=_ASK, alias="provider-approved")
+
+    @model_validator(mode="after")
+    def _bodies_only_for_approvals(self) -> TrainingSources:
+        if self.attendance.bodies or self.self_study.bodies:
+            raise ValueError("bodies is for provider-approved only")
+        return self
+
+    def rule(self, category: str) -> SourceRule:
+        return {"attendance": self.attendance, "self-study": self.self_study,
+                "provider-approved": self.provider_approved}[category]
+
+    def counts(self, label: str) -> bool:
+        """Whether an hour with this source label counts toward this profile's requirements."""
+        from peercert.readiness.sources import GOVERNED, PROVIDER, category
+
+        cat = category(label)
+        if cat not in GOVERNED:
+            return True  # evidence files: the program's own logs
+        rule = self.rule(cat)
+        if not rule.counted:
+            return False
+        if cat == PROVIDER and rule.bodies:
+            approval = label.partition(":")[2].lower()
+            return any(approval.startswith(b.lower() + " ") for b in rule.bodies)
+        return True
+
+
 class NotTracked(_Strict):
     """A requirement peercert does not check, and why (never invented, never silent)."""
 
@@ -172,6 +238,7 @@ class Profile(_Strict):
                                      description="length of a certification period")
     requirements: list[Requirement] = Field(min_length=1)
     not_tracked: list[NotTracked] = []
+    training_sources: TrainingSources = TrainingSources()
 
     @model_validator(mode="before")
     @classmethod

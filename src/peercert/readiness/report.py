@@ -1,9 +1,13 @@
 """Readiness reports: CSV tables, a cohort dashboard and one printable page per trainee.
 
-``out/readiness.csv``      every trainee and requirement: status, value, threshold, detail.
+``out/readiness.csv``      every trainee and requirement: status, value, threshold, detail,
+                           and for hours requirements the hours counted by source
+                           (attendance, self-study, provider-approved, evidence), the hours
+                           not counted (ask the board) and the sources by name.
 ``out/board-export.csv``   for the certification board: trainee id, name, profile,
-                           requirement, status and dates (evidence, certification cycle
-                           start, renewal due). Nothing else, by construction.
+                           requirement, status, dates (evidence, certification cycle start,
+                           renewal due) and the counted hours by source with their names
+                           (approval body and number). Nothing else, by construction.
 ``out/index.html``         the cohort dashboard (figures embedded as SVG).
 ``out/trainees/<id>.html`` one page per trainee, with print CSS (print to PDF from a browser,
                            or ``chromium --headless --print-to-pdf``).
@@ -25,18 +29,29 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from peercert.readiness.evaluate import MET, STATUS_LABELS, Readiness, day_texts
+from peercert.readiness.evaluate import (
+    MET,
+    SOURCE_COLUMNS,
+    STATE_NAMES,
+    STATUS_LABELS,
+    Readiness,
+    day_texts,
+)
 from peercert.readiness.profile import AnyOf, Attestation, ExamPassed
+from peercert.readiness.sources import CATEGORIES, GOVERNED, TITLE, describe
+from peercert.tags import DOMAINS
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARALLEL_FROM = 2000  # trainees; below this, drawing the figures inline is quicker
 READINESS_COLUMNS = ("trainee_id", "name", "site", "profile", "ready", "requirement_id",
                      "requirement", "status", "value", "threshold", "unit", "detail",
-                     "evidence_date", "cycle_start", "renewal_due", "as_of")
+                     "evidence_date", "cycle_start", "renewal_due", "as_of", *SOURCE_COLUMNS)
+BOARD_SOURCE_COLUMNS = tuple(c for c in SOURCE_COLUMNS if c != "hours_not_counted")
 BOARD_COLUMNS = ("trainee_id", "name", "profile", "ready", "requirement_id", "status",
-                 "evidence_date", "cycle_start", "renewal_due", "evaluated_on")
+                 "evidence_date", "cycle_start", "renewal_due", "evaluated_on",
+                 *BOARD_SOURCE_COLUMNS)
 HINTS = {
-    "training_hours": "Complete the remaining course modules, or log training hours",
+    "training_hours": "Attend the remaining sessions and sign in, or log training hours",
     "supervised_work_hours": "Log supervised work days",
     "supervision_hours": "Log supervision sessions",
     "quiz_mastery": "Review the module and retake its quiz",
@@ -93,7 +108,10 @@ def _per_row(r: Readiness, trainee_values: pd.Series) -> np.ndarray:
 
 
 def _values(values: pd.Series) -> list[str]:
-    return ["" if v != v else f"{round(v, 2):g}" for v in values.tolist()]  # v != v: NaN
+    """Numbers as text (2 decimals at most, '' for NaN), each distinct value formatted once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=float), use_na_sentinel=True)
+    text = np.array([f"{round(v, 2):g}" for v in uniques.tolist()] + [""], dtype=object)
+    return text[codes].tolist()  # code -1 (NaN) picks the trailing empty text
 
 
 def _cycle_days(r: Readiness, days: pd.Series) -> list[str]:
@@ -116,11 +134,17 @@ def readiness_columns(r: Readiness) -> dict[str, list]:
         "cycle_start": _cycle_days(r, res["cycle_start"]),
         "renewal_due": _cycle_days(r, res["renewal_due"]),
         "as_of": [r.as_of.isoformat()] * len(res),
+        **{c: _values(res[c]) for c in SOURCE_COLUMNS[:-1]},
+        "hour_sources": res["hour_sources"].tolist(),
     }
 
 
 def board_columns(r: Readiness, full: dict[str, list] | None = None) -> dict[str, list]:
-    """What the certification board needs and nothing more (no details, no scores)."""
+    """What the certification board needs and nothing more (no details, no scores).
+
+    Hours counted toward each hours requirement, by source, with the sources named (an
+    approval's body, number and date; an hour log's file): every credited hour is traceable.
+    """
     full = dict(full or readiness_columns(r))
     full["evaluated_on"] = full["as_of"]
     return {c: full[c] for c in BOARD_COLUMNS}
@@ -210,6 +234,104 @@ def _sources(r: Readiness) -> list[dict[str, str]]:
             for q in r.profile.requirements]
 
 
+RULE_TEXT = {"accepted": "counted", "ask-the-board": "not counted: ask the board",
+             "not-accepted": "not counted: the board does not accept these"}
+EVIDENCE_NOTE = ("Rows of the evidence files given to peercert readiness: the program's own "
+                 "hour logs, counted as logged.")
+
+
+def training_policy(r: Readiness) -> list[dict[str, str]]:
+    """What counts as training hours for this credential, source by source, and why."""
+    rules = r.profile.training_sources
+    out = []
+    for cat in GOVERNED:
+        rule = rules.rule(cat)
+        note = rule.note + (f" Approvals by: {', '.join(rule.bodies)}." if rule.bodies else "")
+        out.append({"title": TITLE[cat], "status": RULE_TEXT[rule.status],
+                    "counted": "yes" if rule.counted else "", "note": note.strip(),
+                    "source": rule.source,
+                    "verified": rule.verified.isoformat() if rule.verified else ""})
+    out.append({"title": TITLE["evidence"], "status": "counted", "counted": "yes",
+                "note": EVIDENCE_NOTE, "source": "", "verified": ""})
+    return out
+
+
+def hours_by_source(r: Readiness) -> list[dict[str, str]]:
+    """Training hours on file across the cohort, per source: counted, held, covered."""
+    c = r.credits
+    out = []
+    for cat in CATEGORIES:
+        part = c[c["category"] == cat]
+        row = {"title": TITLE[cat]}
+        for key, state in zip(("counted", "held", "covered"), STATE_NAMES, strict=True):
+            sel = part[part["state"] == state]
+            row[key] = _hours_text_total(sel["hours"].sum())
+            row[f"{key}_n"] = str(sel["trainee_id"].nunique())
+        out.append(row)
+    return out
+
+
+def _hours_text_total(hours: float) -> str:
+    return f"{round(hours, 1):g}"
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
+    codes, uniques = pd.factorize(values)
+    return codes, list(uniques)
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct (a, b) pairs, and the pairs (cheaper than a MultiIndex)."""
+    ca, ua = pd.factorize(a)
+    cb, ub = pd.factorize(b)
+    codes, uniques = pd.factorize(ca.astype(np.int64) * max(len(ub), 1) + cb)
+    width = max(len(ub), 1)
+    return codes, [(ua[u // width], ub[u % width]) for u in uniques.tolist()]
+
+
+def _credit_rows(r: Readiness) -> tuple[dict[str, Markup], set[str]]:
+    """Each trainee's training hours by source (table rows), and who has hours held.
+
+    Every cell is formatted once per distinct value and rows are cut per trainee from one
+    sorted array: a state's 10,000 trainees have some 400,000 such rows.
+    """
+    c = r.credits
+    if c.empty:
+        return {}, set()
+    badge = {STATE_NAMES[0]: '<span class="badge met">counted</span>',
+             STATE_NAMES[1]: '<span class="badge not_met">ask the board</span>',
+             STATE_NAMES[2]: '<span class="badge covered">covered by the approval</span>'}
+    pair, pairs = _pair_codes(c["source"].to_numpy(dtype=object),
+                              c["topic"].to_numpy(dtype=object))
+    head = np.array([f"<tr><td>{escape(describe(s))}</td><td>{escape(DOMAINS.get(t, t))}</td>"
+                     for s, t in pairs], dtype=object)
+    hour, hours = _codes(c["hours"].to_numpy(dtype=float))
+    hour_cells = np.array([f'<td class="num">{h:.2f}</td>' for h in hours], dtype=object)
+    span, spans = _pair_codes(c["first"].to_numpy(dtype="datetime64[D]").astype(np.int64),
+                              c["last"].to_numpy(dtype="datetime64[D]").astype(np.int64))
+    span_cells = np.array([f'<td class="num">{_day_span(a, b)}</td>' for a, b in spans],
+                          dtype=object)
+    state = c["state"].map({x: i for i, x in enumerate(STATE_NAMES)}).to_numpy(dtype=np.int64)
+    tail = np.array([f"<td>{badge[x]}</td></tr>" for x in STATE_NAMES], dtype=object)
+    html = head[pair] + hour_cells[hour] + span_cells[span] + tail[state]
+    who, people = _codes(c["trainee_id"].to_numpy(dtype=object))
+    category = c["category"].map({x: i for i, x in enumerate(CATEGORIES)}).to_numpy()
+    order = np.lexsort((pair, category, state, who))
+    html, who = html[order].tolist(), who[order]
+    cuts = np.flatnonzero(np.diff(who)) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(who)]
+    rows = {str(people[who[a]]): Markup("\n".join(html[a:b])) for a, b in zip(starts, ends,
+                                                                             strict=True)}
+    held = set(c.loc[c["state"] == STATE_NAMES[1], "trainee_id"])
+    return rows, held
+
+
+def _day_span(first: int, last: int) -> str:
+    """Two int64 day numbers as 'YYYY-MM-DD' or 'YYYY-MM-DD to YYYY-MM-DD'."""
+    a, b = (day_texts(np.array([x], dtype="datetime64[D]"))[0] for x in (first, last))
+    return a if a == b else f"{a} to {b}"
+
+
 def _pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.0f}" if whole else "0"
 
@@ -249,7 +371,8 @@ def render_dashboard(r: Readiness, figures: dict[str, str | None],
     return _env().get_template("dashboard.html.j2").render(cycles=cycles,
         profile=r.profile, as_of=r.as_of.isoformat(), css=_css(), n=n, n_ready=r.ready_count,
         pct_ready=_pct(r.ready_count, n), blockers=blockers, sites=sites, figures=figures,
-        trainees=_trainee_rows(r), n_req=len(r.profile.requirements), sources=_sources(r))
+        trainees=_trainee_rows(r), n_req=len(r.profile.requirements), sources=_sources(r),
+        hours=hours_by_source(r), policy=training_policy(r))
 
 
 _BADGE = {k: f'<span class="badge {k}">{v}</span>' for k, v in STATUS_LABELS.items()}
@@ -273,7 +396,8 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
     env = _env()
     page = env.get_template("trainee.html.j2")
     tail = Markup(env.get_template("trainee_tail.html.j2").render(
-        profile=r.profile, sources=_grouped_sources(r)))
+        profile=r.profile, sources=_grouped_sources(r), policy=training_policy(r)))
+    credits, held = _credit_rows(r)
     n_req = len(r.profile.requirements)
     titles = [escape(q.title) for q in r.profile.requirements]
     hints = [escape(hint(q)) for q in r.profile.requirements]
@@ -290,7 +414,8 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
                                 list(zip(hints, dates[block], strict=True)))
         pages[t.trainee_id] = page.render(name=t.name, trainee_id=t.trainee_id, site=t.site,
                                           ready=t.ready, met=t.met, todo=todo, done=done,
-                                          cycle=cycles[i], **common)
+                                          cycle=cycles[i], hours=credits.get(t.trainee_id, ""),
+                                          held=t.trainee_id in held, **common)
     return pages
 
 
