@@ -32,7 +32,9 @@ def test_demo_runs_the_whole_course(tmp_path):
     rows = list(csv.DictReader((tmp_path / "reports" / "grades.csv").open()))
     assert len(rows) == 4 * len(quizzes)
     assert (tmp_path / "reports" / "grades-items.csv").exists()
-    assert any((result.course / "feedback").rglob("*.html"))
+    pages = list((result.course / "feedback").rglob("*.html"))
+    assert len(pages) == 4 * len(quizzes)  # peercert feedback: one page per submission
+    assert any(p in result.files for p in pages)
     for quiz in quizzes:  # the instructor's item analysis, one folder per quiz
         analysis = tmp_path / "reports" / "analysis" / quiz
         items = list(csv.DictReader((analysis / "item-analysis.csv").open()))

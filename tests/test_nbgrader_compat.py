@@ -216,3 +216,25 @@ def test_grade_path_does_not_import_nbgrader(course):
             "sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("text", ["", "c.Exchange.root = '/tmp/somewhere/exchange'"])
+def test_exchange_root_matches_nbgrader(tmp_path, text):
+    from nbgrader.exchange.default import Exchange
+
+    config = load_config(_config(tmp_path, text))
+    assert str(nbc.exchange_root(config)) == Exchange(config=config).root
+
+
+@pytest.mark.parametrize("name", [
+    "s1+quiz1+2026-11-20 10:00:00.000000 UTC+AbC-12_xYz",
+    "s1+quiz1+2026-11-20 10:00:00.000000 UTC",
+    "first+last+quiz1+2026-11-20 10:00:00.000000 UTC+AbC",
+])
+def test_inbound_names_split_as_nbgrader_collect_does(name):
+    from nbgrader.exchange.default import ExchangeCollect
+
+    record = ExchangeCollect()._path_to_record(f"/x/inbound/{name}")  # nbgrader's own split
+    trainee, _quiz, stamp = nbc.inbound_record(name)
+    assert (trainee, nbc.parse_utc(stamp)) == (record["username"], record["timestamp"])
+    assert nbc.inbound_record("no-plus-signs") is None

@@ -3,6 +3,9 @@
     c.Peercert.workers = 4
     c.Peercert.mastery_threshold = 0.75
     c.Peercert.sqlite_wal = True     # WAL journal for the SQLite gradebook (not on network drives)
+    c.Peercert.instant_feedback = ["boundaries", "recovery"]   # or "practice", "all", "none"
+    c.Peercert.watch_interval = 1.0  # seconds between looks at the exchange (peercert watch)
+    c.Peercert.feedback_modules = "modules"  # modules folder, as trainees see it ("" = no links)
 
 Read through :attr:`peercert.course.Course.defaults`.
 """
@@ -15,6 +18,16 @@ from typing import Any
 MASTERY_THRESHOLD = 0.70  # share of points below which a competency is listed for a trainee
 WORKERS = 2  # processes that read and score submissions
 COMPLETION_PERCENT = 70.0  # percent of a module quiz's points that completes the module
+# Quizzes ``peercert watch`` grades and returns feedback on as soon as they are submitted:
+# "practice" is every module quiz (practice quizzes), never the practice exam, which an
+# instructor releases feedback on by hand; "all", "none", or a list of quiz ids.
+INSTANT_FEEDBACK = "practice"
+PRACTICE_EXAM = "practice-exam"
+WATCH_INTERVAL = 1.0  # seconds between two looks at the exchange (an idle look: ~10 ms)
+# The modules folder, relative to the folder where trainees fetch quizzes (their Jupyter
+# home on a hub; the course folder when JupyterLab runs there): feedback pages link missed
+# items to module sections through it. "" leaves plain module names, without links.
+FEEDBACK_MODULES = "modules"
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,9 @@ class Defaults:
     mastery_threshold: float = MASTERY_THRESHOLD
     completion_percent: float = COMPLETION_PERCENT
     sqlite_wal: bool = False
+    instant_feedback: str | tuple[str, ...] = INSTANT_FEEDBACK
+    watch_interval: float = WATCH_INTERVAL
+    feedback_modules: str = FEEDBACK_MODULES
 
     @classmethod
     def from_config(cls, section: Any) -> Defaults:
@@ -32,4 +48,22 @@ class Defaults:
         base = cls()
         known = {f.name: f.type for f in fields(cls)}
         given = {k: section[k] for k in (section or {}) if k in known}
+        if isinstance(given.get("instant_feedback"), list | tuple | set):
+            given["instant_feedback"] = tuple(given["instant_feedback"])
         return replace(base, **given)
+
+    def instant(self, quiz: str, module: str = "") -> bool:
+        """Whether ``peercert watch`` returns feedback on ``quiz`` as soon as it is submitted.
+
+        ``module`` is the quiz's module (``practice-exam`` for the exam), when known.
+        """
+        setting = self.instant_feedback
+        if isinstance(setting, tuple):
+            return quiz in setting
+        if setting == "all":
+            return True
+        if setting == "practice":
+            return PRACTICE_EXAM not in (quiz, module)
+        if setting == "none":
+            return False
+        return quiz == setting  # a single quiz id given as a string

@@ -1,12 +1,12 @@
 """``peercert demo``: a whole course, start to finish, on the embedded SQLite gradebook.
 
 Creates a course from the shipped curriculum, generates and releases every quiz through
-nbgrader, simulates a cohort's submissions, grades them with ``peercert grade``, generates
-nbgrader feedback, exports grades, writes the instructor's item analysis for every quiz,
-simulates the cohort's attendance of the facilitator-led sessions (some trainees miss one;
-about half of them attend a make-up), recorded as ``peercert attendance`` records a sign-in,
-and writes the state-program readiness reports for the IC&RC Peer Recovery profile, where
-every training hour names its source.
+nbgrader, simulates a cohort's submissions, grades them with ``peercert grade``, writes each
+trainee's feedback page with ``peercert feedback``, exports grades, writes the instructor's
+item analysis for every quiz, simulates the cohort's attendance of the facilitator-led
+sessions (some trainees miss one; about half of them attend a make-up), recorded as
+``peercert attendance`` records a sign-in, and writes the state-program readiness reports for
+the IC&RC Peer Recovery profile, where every training hour names its source.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from peercert.bank import load_banks
-from peercert.course import Course, check_step, init_course, nbgrader_api, release_quizzes
+from peercert.course import Course, init_course, nbgrader_api, release_quizzes
 from peercert.errors import CourseError
 
 MARKER = ".peercert-demo"
@@ -76,6 +76,7 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | Non
     from peercert import simulate
     from peercert.analyze import run_analyze
     from peercert.export import export_grades
+    from peercert.feedback import write_feedback
     from peercert.grade import grade_quiz
 
     out = out.resolve()
@@ -102,10 +103,13 @@ def run_demo(out: Path, trainees: int = 30, *, seed: int = 0, workers: int | Non
     result.counts = counts
     say(f"Graded {sum(counts.values())} submissions with peercert grade: "
         + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    pages = []
     for bank in banks:
-        check_step(api.generate_feedback(bank.quiz), f"nbgrader generate_feedback {bank.quiz}")
+        written = write_feedback(course, bank.quiz)
+        pages += [written.folder / t / bank.quiz / f"{bank.quiz}.html" for t in written.written]
         tick("feedback", 1)
-    say(f"Generated feedback in {course / 'feedback'}")
+    say(f"Wrote {len(pages)} feedback pages with peercert feedback in {course / 'feedback'}")
+    result.files += pages[:1]  # one trainee's page, to open in a browser
     result.files += list(export_grades(course, result.reports))
     analysis = run_analyze(course, None, result.reports / "analysis")
     result.files += [files[-1] for files in analysis.files.values()]

@@ -62,6 +62,27 @@ class CourseDirectory:
         return cls(Path(root), str(section.get("course_id", "")).strip(), db_url, **folders)
 
 
+# --- the exchange: nbgrader.exchange.default ----------------------------------------------
+
+EXCHANGE_ROOT = "/usr/local/share/nbgrader/exchange"  # Exchange.root's default (0.9)
+
+
+def exchange_root(config: Any) -> Path:
+    """``Exchange.root`` of a course's config, with nbgrader's default."""
+    section = config.get("Exchange", {}) if config is not None else {}
+    return Path(str(section.get("root") or EXCHANGE_ROOT))
+
+
+def inbound_record(name: str) -> tuple[str, str, str] | None:
+    """(trainee, quiz, timestamp text) of an inbound submission folder's name, as
+    ``ExchangeCollect._path_to_record`` splits ``<trainee>+<quiz>+<timestamp>[+<random>]``;
+    None for a name it would reject."""
+    parts = name.rsplit("+", 3)
+    if len(parts) < 3:
+        return None
+    return parts[0], parts[1], parts[2]
+
+
 # --- hidden tests: nbgrader.preprocessors.ClearHiddenTests --------------------------------
 
 BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"

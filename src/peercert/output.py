@@ -32,6 +32,7 @@ DIR_MODE: int | None = None  # e.g. 0o700
 FORMULA_SAFE = True
 NOT_COMPUTABLE = "not computable"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEMPLATE_STAGES = ("analyze", "feedback", "readiness")  # peercert/<stage>/templates, as "<stage>/name"
 
 
 def make_dirs(path: Path) -> None:
@@ -136,13 +137,16 @@ def fmt_number(value: Any, spec: str = ".2f") -> str:
 
 @cache
 def templates() -> jinja2.Environment:
-    """The one jinja environment: every ``templates/`` folder of peercert's packages."""
+    """The one jinja environment: every ``templates/`` folder of peercert's stages."""
     import jinja2
 
+    # Folders found by path, not by PackageLoader: that imports the package, and importing
+    # peercert.analyze (pandas, matplotlib) costs seconds that a feedback page never needs.
+    here = Path(__file__).parent
     env = jinja2.Environment(
         loader=jinja2.PrefixLoader({
-            "analyze": jinja2.PackageLoader("peercert.analyze", "templates"),
-            "readiness": jinja2.PackageLoader("peercert.readiness", "templates"),
+            stage: jinja2.FileSystemLoader(here / stage / "templates")
+            for stage in TEMPLATE_STAGES
         }),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,

@@ -13,6 +13,7 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     analyze,
     attendance,
     course,
+    feedback,
     grade,
     lint,
     readiness,
