@@ -32,7 +32,8 @@ DIR_MODE: int | None = None  # e.g. 0o700
 FORMULA_SAFE = True
 NOT_COMPUTABLE = "not computable"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TEMPLATE_STAGES = ("analyze", "feedback", "readiness")  # peercert/<stage>/templates, as "<stage>/name"
+# peercert/<stage>/templates, named "<stage>/name"
+TEMPLATE_STAGES = ("analyze", "feedback", "readiness")
 
 
 def make_dirs(path: Path) -> None:
