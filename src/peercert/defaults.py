@@ -3,6 +3,7 @@
     c.Peercert.workers = 4
     c.Peercert.mastery_threshold = 0.75
     c.Peercert.sqlite_wal = True     # WAL journal for the SQLite gradebook (not on network drives)
+    c.Peercert.lock_timeout = 600    # seconds a grading run waits for another one on the course
 
 Read through :attr:`peercert.course.Course.defaults`.
 """
@@ -16,6 +17,21 @@ MASTERY_THRESHOLD = 0.70  # share of points below which a competency is listed f
 WORKERS = 2  # processes that read and score submissions
 COMPLETION_PERCENT = 70.0  # percent of a module quiz's points that completes the module
 
+# --- Limits on what peercert reads (issue 14) ---------------------------------------------
+# Checked before anything is parsed, so one hostile file costs a few milliseconds and never
+# more than about 300 MB in one process; each refusal names the limit. Deliberately not
+# course settings: a limit that a config file can lift protects nobody.
+MAX_NOTEBOOK_BYTES = 25_000_000  # a submitted notebook file (a quiz notebook is ~30 kB)
+MAX_NOTEBOOK_VALUES = 1_000_000  # JSON values (objects, lists, strings, numbers) in it
+MAX_ANSWER_CHARS = 100_000  # source of one code cell that grading reads (answers are a line)
+MAX_TIMESTAMP_BYTES = 1_000  # a submission's timestamp.txt (one line)
+MAX_SUBMISSION_FILES = 1_000  # files and folders in one submission folder
+MAX_BANK_BYTES = 1_000_000  # an item bank (the largest shipped bank is ~115 kB)
+
+# --- Concurrent commands on one course (issue 14) -------------------------------------------
+LOCK_TIMEOUT = 600.0  # seconds a grading run waits for another one's gradebook writes
+SQLITE_BUSY_TIMEOUT = 60.0  # seconds an SQLite statement waits for another writer's commit
+
 
 @dataclass(frozen=True)
 class Defaults:
@@ -25,6 +41,7 @@ class Defaults:
     mastery_threshold: float = MASTERY_THRESHOLD
     completion_percent: float = COMPLETION_PERCENT
     sqlite_wal: bool = False
+    lock_timeout: float = LOCK_TIMEOUT
 
     @classmethod
     def from_config(cls, section: Any) -> Defaults:
