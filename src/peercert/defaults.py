@@ -22,7 +22,7 @@ COMPLETION_PERCENT = 70.0  # percent of a module quiz's points that completes th
 # more than about 300 MB in one process; each refusal names the limit. Deliberately not
 # course settings: a limit that a config file can lift protects nobody.
 MAX_NOTEBOOK_BYTES = 25_000_000  # a submitted notebook file (a quiz notebook is ~30 kB)
-MAX_NOTEBOOK_VALUES = 1_000_000  # JSON values (objects, lists, strings, numbers) in it
+MAX_NOTEBOOK_VALUES = 500_000  # JSON values (objects, lists, strings, numbers) in it
 MAX_ANSWER_CHARS = 100_000  # source of one code cell that grading reads (answers are a line)
 MAX_TIMESTAMP_BYTES = 1_000  # a submission's timestamp.txt (one line)
 MAX_SUBMISSION_FILES = 1_000  # files and folders in one submission folder

@@ -37,11 +37,14 @@ def _points(value: Any) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else repr(value)[:20]
 
 
-def _claims(meta: dict[str, Any]) -> str:
-    """What nbgrader metadata says a cell is, in words."""
+def _claims(meta: dict[str, Any], gid: Any = None) -> str:
+    """What nbgrader metadata says a cell is, in words ("grade cell 'x' worth 10 points")."""
+    name = f" {printable_id(gid)}" if gid is not None else ""
     if meta.get("grade"):
-        return f"a grade cell worth {_points(meta.get('points'))} points"
-    return "an answer cell" if meta.get("solution") else "a locked cell"
+        kind = f"grade cell{name} worth {_points(meta.get('points'))} points"
+    else:
+        kind = f"answer cell{name}" if meta.get("solution") else f"locked cell{name}"
+    return kind if name else ("an " if kind.startswith("answer") else "a ") + kind
 
 
 def _flagged(meta: dict[str, Any]) -> bool:
@@ -112,8 +115,8 @@ def overwrite(cells: list[dict[str, Any]], trusted: TrustedQuiz, report: Report)
         if src is None:
             meta = cell["metadata"].pop("nbgrader")
             if _flagged(meta):
-                report(f"{label(cell, index)} is marked as {_claims(meta)} {printable_id(gid)}, "
-                       "which is not in the source; its nbgrader metadata was removed")
+                report(f"{label(cell, index)} is marked as {_claims(meta, gid)}, which is "
+                       "not in the source; its nbgrader metadata was removed")
             continue
         changes = _changes(cell, src, trusted.markers)
         if cell["cell_type"] != src.cell_type:
