@@ -10,7 +10,8 @@ MODE says where the process kills itself (SIGKILL: no cleanup, like a power cut)
 * ``rename``: at the N-th file rename, after the temporary file is written (autograded
   notebooks, status);
 * ``commit``: in the N-th gradebook batch, after its rows are written, before the commit;
-* ``status``: at the N-th status save, after its batch was committed.
+* ``status``: at the N-th batch's status record, after its batch was committed;
+* ``cut``: in the N-th batch's status record, halfway through writing its line.
 
 Batches hold 7 submissions, so a cohort of 30 writes several.
 """
@@ -67,10 +68,27 @@ def main(mode: str, n: int, course: str, quiz: str) -> None:
         late = record.GradebookWriter._late
         record.GradebookWriter._late = _wrap_after(late, n)  # type: ignore[method-assign]
     elif mode == "status":
-        status.save_status = _at(n, status.save_status)  # type: ignore[assignment]
+        status.append_status = _at(n, status.append_status)  # type: ignore[assignment]
+    elif mode == "cut":
+        os.write = _cut_at(n, os.write)
     elif mode != "none":
         raise SystemExit(f"unknown mode {mode}")
     grade.grade_quiz(course, quiz, workers=workers)  # type: ignore[arg-type]
+
+
+def _cut_at(n: int, write: Any) -> Any:
+    """``os.write`` that writes half of the n-th status line, then kills the process."""
+    calls = [0]
+
+    def wrapped(fd: int, data: Any) -> int:
+        if bytes(data[:3]) == b'\n{"':
+            calls[0] += 1
+            if calls[0] == n:
+                write(fd, data[: len(data) // 2])
+                _die()
+        return int(write(fd, data))
+
+    return wrapped
 
 
 def _wrap_after(method: Any, n: int) -> Any:

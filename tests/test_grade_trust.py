@@ -423,7 +423,7 @@ def test_a_run_killed_anywhere_keeps_the_gradebook_whole(two_quizzes, tmp_path):
     course = _copy(two_quizzes, tmp_path / "c")
     rng = random.Random(14)
     stored = 0
-    for mode in ("rename", "commit", "status", "rename", "commit", "status"):
+    for mode in ("rename", "commit", "status", "cut", "rename", "commit", "status", "cut"):
         n = rng.randint(1, 4)
         assert _fault(course, mode, n) == -signal.SIGKILL, mode
         trainees = _consistent(course)
@@ -447,3 +447,8 @@ def test_the_status_is_saved_after_every_batch(two_quizzes, tmp_path):
     assert _fault(course, "commit", 3) == -signal.SIGKILL  # dies in the third batch
     assert len(load_status(course, "quiz1")) == 14  # two batches of 7, stored with status
     assert _consistent(course) == set(load_status(course, "quiz1"))
+    assert _fault(course, "cut", 2) == -signal.SIGKILL  # dies writing the second record
+    assert len(load_status(course, "quiz1")) == 14  # the first batch again; the cut line
+    assert _fault(course, "none", 0) == 0  # is skipped, and later records still read
+    assert len(load_status(course, "quiz1")) == 30
+    assert not list((course / ".peercert" / "status").glob("*.journal"))  # folded in

@@ -121,7 +121,7 @@ def grade_quiz(course: Path, quiz: str, *, workers: int | None = None,
     it (default: a logged warning). A killed run keeps every batch it stored.
     """
     from peercert.grade.record import GradebookWriter
-    from peercert.grade.status import save_status
+    from peercert.grade.status import append_status, save_status
 
     c = Course.open(course)
     report = GradeReport(quiz)
@@ -148,15 +148,14 @@ def grade_quiz(course: Path, quiz: str, *, workers: int | None = None,
                     outcomes = [r.outcome() for r in batch]
                     with lock.held():
                         writer.write(batch, stamps)
-                        save_status(c, quiz, refused + outcomes)
+                        append_status(c, quiz, refused + outcomes)
                     report.results += refused + outcomes
                     batch, stamps, refused = [], {}, []
     finally:
         c.close()
-    if refused or not trainees:
-        with lock.held():
-            save_status(c, quiz, refused)
-        report.results += refused
+    with lock.held():
+        save_status(c, quiz, refused)  # and fold the batches' journal into the status file
+    report.results += refused
     return report
 
 
