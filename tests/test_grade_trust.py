@@ -326,6 +326,31 @@ def test_a_second_run_waits_for_the_first_and_says_so(course):
     assert heard[1:] == ["7.0"]
 
 
+def test_the_cli_says_it_waits(course):
+    _good(course)
+    lock = CourseLock(Course.open(course).grade_lock, 5.0)
+    with lock.held():
+        result: list = []
+        cli = threading.Thread(target=lambda: result.append(CliRunner().invoke(
+            app, ["grade", "quiz1", "--course", str(course)], env={"COLUMNS": "300"})))
+        cli.start()
+        time.sleep(1.0)  # then let it go
+    cli.join(60)
+    out = result[0]
+    assert out.exit_code == 0, out.output
+    assert "waiting for another peercert run" in out.output
+    assert "quiz1: graded 1, needs review 0, failed 0" in out.output
+
+
+def test_reasons_are_printed_as_written(course):
+    nb = factory.tamper(factory.answer_notebook(_release(course), RIGHT), "bonus")
+    nb.cells[-1].metadata["nbgrader"]["grade_id"] = "[link=https://example.org]x[/link]"
+    factory.submit(course, "quiz1", "marked", nb)
+    out = CliRunner().invoke(app, ["grade", "quiz1", "--course", str(course)],
+                             env={"COLUMNS": "400"})
+    assert "'[link=https://example.org]x[/link]'" in out.output  # shown, not rendered
+
+
 def test_a_run_that_waits_too_long_stops_with_a_clear_message(course):
     _good(course)
     with (course / "nbgrader_config.py").open("a", encoding="utf-8") as fh:
