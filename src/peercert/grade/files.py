@@ -60,69 +60,83 @@ def _kind(mode: int) -> str | None:
     return "not a regular file (a pipe, socket or device)"
 
 
+def _refuse(parent: int, name: str, shown: str, otherwise: str) -> Refused:
+    """Why ``name`` could not be opened as wanted: what it is (looked up only on failure)."""
+    try:
+        mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+    except OSError as exc:
+        return Refused(f"{shown} cannot be read ({exc.strerror})")
+    return Refused(f"{shown} is {_kind(mode) or otherwise}")
+
+
 def _open_dir(parent: int, name: str, shown: str) -> int:
     """A descriptor on the real folder ``name`` in ``parent``; Refused for anything else."""
     try:
-        mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
     except FileNotFoundError:
         raise Refused(f"{shown} is missing") from None
-    if stat.S_ISLNK(mode):
-        raise Refused(f"{shown} is a symbolic link: refused, not followed")
-    if not stat.S_ISDIR(mode):
-        raise Refused(f"{shown} is not a folder")
-    try:
-        return os.open(name, _DIR_FLAGS, dir_fd=parent)
-    except OSError:  # swapped for a link or a file since the check
-        raise Refused(f"{shown} changed while it was read: refused") from None
+    except OSError:  # a link (never followed), a file, or a folder we may not read
+        raise _refuse(parent, name, shown, "not a folder") from None
 
 
-def _check_tree(folder: int, shown: str) -> None:
-    """Refuse a submission folder holding links, special files, or too many entries."""
-    seen = 0
+def _check_tree(folder: int, shown: str, rel: str = "", seen: int = 0) -> int:
+    """Refuse a submission folder holding links, special files, or too many entries.
+
+    Depth first, one descriptor per level (at most ``_MAX_DEPTH`` open at once); returns
+    the number of entries seen so far.
+    """
     try:
-        for path, _dirs, files, fd in os.fwalk(".", dir_fd=folder, follow_symlinks=False):
-            rel = "" if path == "." else path.removeprefix("./") + "/"
-            if rel.count("/") > _MAX_DEPTH:
-                raise Refused(f"{shown} has folders nested more than {_MAX_DEPTH} deep")
-            seen += len(files) + len(_dirs)
-            if seen > defaults.MAX_SUBMISSION_FILES:
-                raise Refused(f"{shown} holds more than {defaults.MAX_SUBMISSION_FILES:,} files "
-                              "(limit peercert.defaults.MAX_SUBMISSION_FILES)")
-            for name in files:
-                try:
-                    mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
-                except FileNotFoundError:
-                    continue
-                what = _kind(mode)
-                if what:
-                    raise Refused(f"{shown}/{printable(rel + name)} is {what}")
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > defaults.MAX_SUBMISSION_FILES:
+                    raise Refused(f"{shown} holds more than {defaults.MAX_SUBMISSION_FILES:,} "
+                                  "files (limit peercert.defaults.MAX_SUBMISSION_FILES)")
+                name = rel + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if name.count("/") >= _MAX_DEPTH:
+                        raise Refused(f"{shown} has folders nested more than {_MAX_DEPTH} deep")
+                    sub = _open_dir(folder, entry.name, f"{shown}/{printable(name)}")
+                    try:
+                        seen = _check_tree(sub, shown, name + "/", seen)
+                    finally:
+                        os.close(sub)
+                elif not entry.is_file(follow_symlinks=False):
+                    what = ("a symbolic link: refused, not followed" if entry.is_symlink()
+                            else "not a regular file (a pipe, socket or device)")
+                    raise Refused(f"{shown}/{printable(name)} is {what}")
     except OSError as exc:
         raise Refused(f"{shown} cannot be listed ({exc.strerror})") from None
+    return seen
 
 
 def _read_file(folder: int, name: str, shown: str, limit: int, limit_name: str) -> bytes | None:
-    """A regular file's bytes (None when missing); Refused when it is anything else or too big."""
-    try:
-        before = os.stat(name, dir_fd=folder, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-    too_big = (f"{shown} is larger than {limit:,} bytes "
-               f"(limit peercert.defaults.{limit_name}): refused before reading")
-    what = _kind(before.st_mode)
-    if what:
-        raise Refused(f"{shown} is {what}")
-    if before.st_size > limit:
-        raise Refused(too_big)
+    """A regular file's bytes (None when missing); Refused when it is anything else or too big.
+
+    Opened without following a link and without blocking on a pipe; what it is comes from
+    the open descriptor, so nothing can be swapped in between.
+    """
     try:
         fd = os.open(name, _FILE_FLAGS, dir_fd=folder)
+    except FileNotFoundError:
+        return None
     except OSError:
-        raise Refused(f"{shown} changed while it was read: refused") from None
-    with open(fd, "rb", closefd=True) as fh:
-        if _kind(os.fstat(fd).st_mode):
-            raise Refused(f"{shown} changed while it was read: refused")
-        data = fh.read(limit + 1)
+        raise _refuse(folder, name, shown, "not readable") from None
+    try:
+        found = os.fstat(fd)
+        what = _kind(found.st_mode)
+        if what:
+            raise Refused(f"{shown} is {what}")
+        too_big = Refused(f"{shown} is larger than {limit:,} bytes "
+                          f"(limit peercert.defaults.{limit_name}): refused before reading")
+        if found.st_size > limit:
+            raise too_big
+        with open(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
     if len(data) > limit:
-        raise Refused(too_big)
+        raise too_big
     return data
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from peercert import nbgrader_compat as nbc
@@ -99,10 +100,15 @@ def _changes(cell: dict[str, Any], src: SourceCell, markers: tuple[str, str]) ->
                    else "was unmarked as an answer cell")
     if nbc.is_locked(cell) != src.locked:
         out.append("was unlocked" if src.locked else "was locked")
-    if src.locked and (cell_source(cell).strip()
-                       != nbc.released_source(src.source, markers).strip()):
+    if src.locked and cell_source(cell).strip() != _released(src.source, markers):
         out.append("was edited")
     return out
+
+
+@lru_cache(maxsize=4096)
+def _released(source: str, markers: tuple[str, str]) -> str:
+    """A locked source cell as trainees received it (the same few cells for every trainee)."""
+    return nbc.released_source(source, markers).strip()
 
 
 def overwrite(cells: list[dict[str, Any]], trusted: TrustedQuiz, report: Report) -> None:
