@@ -209,6 +209,10 @@ def tamper(nb: nbformat.NotebookNode, how: str) -> nbformat.NotebookNode:
         cell = _find(nb, grade_id="t-05")
         cell.cell_type = "markdown"
         del cell["outputs"], cell["execution_count"]
+    elif how == "grade-id-copied":  # a cell given a grade cell's id, without its flags
+        cell = nbformat.v4.new_code_cell("answer_2 = 'D'")
+        cell.metadata["nbgrader"] = {"grade_id": "t-02"}
+        nb.cells.insert(1, cell)
     elif how == "reflection-points":  # a hand-graded answer's points raised
         _nbgrader(_find(nb, grade_id="t-06"))["points"] = 40
     else:
@@ -227,6 +231,7 @@ TAMPERING = {
     "duplicated-answer": "answer cell for t-03 appears 2 times",
     "grade-cell-type": "grade cell t-05 was changed from a code cell to a markdown cell",
     "reflection-points": "grade cell t-06 had its points changed from 4 to 40",
+    "grade-id-copied": "cell 2 duplicates grade cell t-02",
 }
 
 

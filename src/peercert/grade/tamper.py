@@ -112,10 +112,21 @@ def _released(source: str, markers: tuple[str, str]) -> str:
 
 
 def overwrite(cells: list[dict[str, Any]], trusted: TrustedQuiz, report: Report) -> None:
-    """``OverwriteCells``, reporting each change: every cell with a grade id matches the source."""
+    """``OverwriteCells``, reporting each change: every cell with a grade id matches the source.
+
+    Runs after ``DeduplicateIds``, which leaves copies of a grade id without grade, answer or
+    locked flags alone; once their flags are restored, only the last copy keeps the id, as
+    ``DeduplicateIds`` would have decided, so the autograded notebook has each id once.
+    """
+    last = {gid: index for index, cell in enumerate(cells)
+            if isinstance(gid := nbc.grade_id(cell), str) and gid in trusted.cells}
     for index, cell in enumerate(cells):
         gid = nbc.grade_id(cell)
         if gid is None:
+            continue
+        if isinstance(gid, str) and last.get(gid, index) != index:
+            del cell["metadata"]["nbgrader"]
+            report(f"{label(cell, index)} duplicates grade cell {gid}")
             continue
         src = trusted.cells.get(gid) if isinstance(gid, str) else None
         if src is None:
