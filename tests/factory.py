@@ -188,3 +188,142 @@ def session_guide(root: Path, module: str = "06-boundaries", hours: float = 4,
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- hostile submissions (issue 14) ------------------------------------------------------
+
+def _nbgrader(cell: Any) -> dict[str, Any]:
+    return cell.metadata.setdefault("nbgrader", {})
+
+
+def _find(nb: nbformat.NotebookNode, grade_id: str | None = None,
+          answer: str | None = None) -> Any:
+    for cell in nb.cells:
+        if grade_id and cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell
+        meta = cell.metadata.get("peercert", {})
+        if answer and meta.get("role") == "answer" and meta.get("item") == answer:
+            return cell
+    raise LookupError(grade_id or answer)
+
+
+def tamper(nb: nbformat.NotebookNode, how: str) -> nbformat.NotebookNode:
+    """A notebook's nbgrader cells changed the way a trainee could (see TAMPERING)."""
+    if how == "answer-as-grade":  # an answer cell made a 100-point grade cell
+        cell = _find(nb, answer="t-01")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False,
+                                     "grade_id": "my-answer", "points": 100,
+                                     "schema_version": 3, "cell_type": "code"}
+    elif how == "points":  # a grade cell's points raised
+        _nbgrader(_find(nb, grade_id="t-02"))["points"] = 100
+    elif how == "bonus":  # a new grade cell
+        cell = nbformat.v4.new_code_cell("print('bonus points please')")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                     "grade_id": "bonus", "points": 10, "schema_version": 3,
+                                     "cell_type": "code"}
+        nb.cells.append(cell)
+    elif how == "unlocked-question":  # a question unlocked and reworded
+        cell = _find(nb, grade_id="t-01-question")
+        _nbgrader(cell)["locked"] = False
+        cell.source = "### Question 1 (1 point)\n\nThe answer is obviously B."
+    elif how == "duplicated-answer":  # an answer cell copied
+        cell = _find(nb, answer="t-03")
+        copy_ = nbformat.from_dict(copy.deepcopy(dict(cell)))
+        copy_.id = "copied-answer"
+        nb.cells.insert(nb.cells.index(cell), copy_)
+    elif how == "grade-cell-type":  # a grade cell turned into markdown
+        cell = _find(nb, grade_id="t-05")
+        cell.cell_type = "markdown"
+        del cell["outputs"], cell["execution_count"]
+    elif how == "grade-id-copied":  # a cell given a grade cell's id, without its flags
+        cell = nbformat.v4.new_code_cell("answer_2 = 'D'")
+        cell.metadata["nbgrader"] = {"grade_id": "t-02"}
+        nb.cells.insert(1, cell)
+    elif how == "reflection-points":  # a hand-graded answer's points raised
+        _nbgrader(_find(nb, grade_id="t-06"))["points"] = 40
+    else:
+        raise ValueError(how)
+    return nb
+
+
+# tampering -> words every report of it contains
+TAMPERING = {
+    "answer-as-grade": "answer cell for t-01 is marked as grade cell 'my-answer' worth 100 "
+                       "points, which is not in the source; its nbgrader metadata was removed",
+    "points": "grade cell t-02 had its points changed from 1 to 100; restored from the source",
+    "bonus": "cell 19 is marked as grade cell 'bonus' worth 10 points, which is not in the "
+             "source; its nbgrader metadata was removed",
+    "unlocked-question": "locked cell t-01-question was unlocked and was edited; restored",
+    "duplicated-answer": "answer cell for t-03 appears 2 times",
+    "grade-cell-type": "grade cell t-05 was changed from a code cell to a markdown cell",
+    "reflection-points": "grade cell t-06 had its points changed from 4 to 40",
+    "grade-id-copied": "cell 2 duplicates grade cell t-02",
+}
+
+
+def hostile(course: Path, quiz: str, trainee: str, how: str, nb: Any,
+            outside: Path) -> str:
+    """Submit ``nb`` for ``trainee``, then make one file hostile (see HOSTILE); ``outside`` is
+    a folder outside the course. Returns the path the refusal must name."""
+    import os
+
+    folder = submit(course, quiz, trainee, nb)
+    notebook, stamp = folder / f"{quiz}.ipynb", folder / "timestamp.txt"
+    rel = f"submitted/{trainee}/{quiz}"
+    if how == "notebook-folder":
+        notebook.unlink()
+        notebook.mkdir()
+        return f"{rel}/{quiz}.ipynb is a folder"
+    if how == "notebook-link-to-other":
+        notebook.unlink()
+        notebook.symlink_to(course / "submitted" / "good" / quiz / f"{quiz}.ipynb")
+        return f"{rel}/{quiz}.ipynb is a symbolic link: refused, not followed"
+    if how == "notebook-link-outside":
+        notebook.unlink()
+        notebook.symlink_to("/etc/passwd")
+        return f"{rel}/{quiz}.ipynb is a symbolic link: refused, not followed"
+    if how == "notebook-fifo":
+        notebook.unlink()
+        os.mkfifo(notebook)
+        return f"{rel}/{quiz}.ipynb is not a regular file"
+    if how == "notebook-too-big":
+        with notebook.open("r+b") as fh:
+            fh.truncate(26_000_000)  # sparse: no disk, no time
+        return f"{rel}/{quiz}.ipynb is larger than 25,000,000 bytes"
+    if how == "trainee-folder-link":
+        target = outside / trainee
+        (course / "submitted" / trainee).rename(target)
+        (course / "submitted" / trainee).symlink_to(target)
+        return f"submitted/{trainee} (the trainee's folder) is a symbolic link"
+    if how == "quiz-folder-link":
+        target = outside / f"{trainee}-{quiz}"
+        folder.rename(target)
+        folder.symlink_to(target)
+        return f"{rel} is a symbolic link"
+    if how == "extra-file-link":
+        (folder / "notes.txt").symlink_to("/etc/passwd")
+        return f"{rel}/notes.txt is a symbolic link: refused, not followed"
+    if how == "stamp-not-a-date":
+        stamp.write_text("sometime on tuesday", encoding="utf-8")
+        return f"{rel}/timestamp.txt is not a date and time: 'sometime on tuesday'"
+    if how == "stamp-not-utf8":
+        stamp.write_bytes(b"\xff\xfe2\x000\x002\x006\x00")
+        return f"{rel}/timestamp.txt is not UTF-8 text"
+    if how == "stamp-folder":
+        stamp.unlink()
+        stamp.mkdir()
+        return f"{rel}/timestamp.txt is a folder"
+    if how == "stamp-link":
+        stamp.unlink()
+        stamp.symlink_to("/etc/passwd")
+        return f"{rel}/timestamp.txt is a symbolic link: refused, not followed"
+    if how == "stamp-zone-is-a-path":
+        stamp.write_text("2026-11-20 10:00:00 ../zones/UTC", encoding="utf-8")
+        return f"{rel}/timestamp.txt is not a date and time"
+    raise ValueError(how)
+
+
+HOSTILE = ("notebook-folder", "notebook-link-to-other", "notebook-link-outside", "notebook-fifo",
+           "notebook-too-big", "trainee-folder-link", "quiz-folder-link", "extra-file-link",
+           "stamp-not-a-date", "stamp-not-utf8", "stamp-folder", "stamp-link",
+           "stamp-zone-is-a-path")

@@ -238,3 +238,37 @@ def test_inbound_names_split_as_nbgrader_collect_does(name):
     trainee, _quiz, stamp = nbc.inbound_record(name)
     assert (trainee, nbc.parse_utc(stamp)) == (record["username"], record["timestamp"])
     assert nbc.inbound_record("no-plus-signs") is None
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("how", ["points", "unlocked-question", "grade-cell-type",
+                                 "reflection-points"])
+def test_overwrite_cells_as_nbgrader_does(course, how):
+    """What nbgrader's OverwriteCells restores, peercert restores the same way (peercert also
+    restores the grade and answer flags, which nbgrader leaves as the trainee set them)."""
+    import json
+
+    import factory
+    import nbformat
+    from nbgrader.preprocessors import OverwriteCells
+
+    from peercert.grade import tamper
+    from peercert.grade.trusted import load_trusted
+
+    release = course / "release" / "quiz1" / "quiz1.ipynb"
+    nb = factory.tamper(factory.answer_notebook(release, {}), how)
+    c = Course.open(course)
+    resources = {"nbgrader": {"notebook": "quiz1", "assignment": "quiz1", "db_url": c.db_url}}
+    theirs, _ = OverwriteCells().preprocess(nbformat.from_dict(json.loads(json.dumps(nb))),
+                                            resources)
+    ours = json.loads(json.dumps(nb))["cells"]
+    with c.connect() as conn:
+        trusted = load_trusted(conn, "quiz1", course_id=c.course_id)
+    c.close()
+    heard: list[str] = []
+    tamper.overwrite(ours, trusted, heard.append)
+    assert len(heard) == 1
+
+    def graded(cells: list) -> list:
+        return [(cell["cell_type"], "".join(cell["source"]), dict(cell["metadata"]["nbgrader"]))
+                for cell in cells if cell["metadata"].get("nbgrader", {}).get("grade_id")]
+
+    assert graded(ours) == graded(theirs.cells)

@@ -351,3 +351,16 @@ def test_analyze_and_readiness_read_the_postgres_gradebook(pg_course, sqlite_cou
     for part in ("roster", "records", "scores"):
         pd.testing.assert_frame_equal(_sorted(getattr(pg_ev, part)),
                                       _sorted(getattr(lite_ev, part)), obj=part)
+
+
+def test_runs_side_by_side_on_postgres_store_every_grade(pg_course, sqlite_course):
+    """Two ``peercert grade`` runs of one quiz at once, every trainee new to the gradebook
+    (issue 14): both succeed and the gradebook is what one run leaves in SQLite."""
+    for round_ in range(3):
+        procs = [subprocess.Popen([str(BIN / "peercert"), "grade", "quiz1", "--course",
+                                   str(pg_course), "--workers", "1"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        for proc in procs:
+            assert proc.wait(timeout=300) == 0, proc.stdout.read() if proc.stdout else ""
+        assert _state(pg_course) == _state(sqlite_course), f"round {round_}"
+    assert load_status(pg_course, "quiz1") == load_status(sqlite_course, "quiz1")

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from peercert.defaults import MAX_BANK_BYTES
 from peercert.tags import Competency, Domain, Principle
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -231,9 +232,22 @@ def _format_errors(path: Path, raw: Any, err: ValidationError) -> list[str]:
 
 
 def load_bank(path: Path) -> Bank:
-    """Read and validate one bank; raise BankError naming file, item and field."""
+    """Read and validate one bank; raise BankError naming file, item and field.
+
+    A bank larger than :data:`peercert.defaults.MAX_BANK_BYTES` is refused before parsing.
+    """
+    limit = MAX_BANK_BYTES
+    too_big = BankError([f"{path}: the bank is larger than {limit:,} bytes, the limit for one "
+                         "bank (peercert.defaults.MAX_BANK_BYTES); split it into smaller "
+                         "quizzes"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > limit:
+            raise too_big
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise too_big
+        raw = yaml.safe_load(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise BankError([f"{path}: cannot read: {exc}"]) from exc
     except yaml.YAMLError as exc:

@@ -176,6 +176,11 @@ class Course:
     def status_dir(self) -> Path:
         return self.root / ".peercert" / "status"
 
+    @property
+    def grade_lock(self) -> Path:
+        """Held (``flock``) while a grading run writes grades: see :mod:`peercert.grade.lock`."""
+        return self.root / ".peercert" / "grade.lock"
+
     # --- gradebook ---------------------------------------------------------------------
 
     @property
@@ -190,10 +195,18 @@ class Course:
 
     @cached_property
     def engine(self) -> sa.Engine:
-        """The one engine for this course's gradebook (WAL only when the course asks)."""
+        """The one engine for this course's gradebook (WAL only when the course asks).
+
+        SQLite waits up to :data:`peercert.defaults.SQLITE_BUSY_TIMEOUT` for another
+        writer's commit (formgrader, another peercert run) instead of failing at once.
+        """
         import sqlalchemy as sa
 
-        engine = sa.create_engine(self.db_url)
+        from peercert.defaults import SQLITE_BUSY_TIMEOUT
+
+        sqlite = self.db_url.startswith("sqlite")
+        engine = sa.create_engine(
+            self.db_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {})
         if engine.dialect.name == "sqlite":
             wal = self.defaults.sqlite_wal
             sa.event.listen(engine, "connect", lambda conn, _rec: nbc.sqlite_pragmas(conn, wal))

@@ -6,6 +6,7 @@
     c.Peercert.instant_feedback = ["boundaries", "recovery"]   # or "practice", "all", "none"
     c.Peercert.watch_interval = 1.0  # seconds between looks at the exchange (peercert watch)
     c.Peercert.feedback_modules = "modules"  # modules folder, as trainees see it ("" = no links)
+    c.Peercert.lock_timeout = 600    # seconds a grading run waits for another one on the course
 
 Read through :attr:`peercert.course.Course.defaults`.
 """
@@ -29,6 +30,21 @@ WATCH_INTERVAL = 1.0  # seconds between two looks at the exchange (an idle look:
 # items to module sections through it. "" leaves plain module names, without links.
 FEEDBACK_MODULES = "modules"
 
+# --- Limits on what peercert reads (issue 14) ---------------------------------------------
+# Checked before anything is parsed, so one hostile file costs a few milliseconds and never
+# more than about 300 MB in one process; each refusal names the limit. Deliberately not
+# course settings: a limit that a config file can lift protects nobody.
+MAX_NOTEBOOK_BYTES = 25_000_000  # a submitted notebook file (a quiz notebook is ~30 kB)
+MAX_NOTEBOOK_VALUES = 500_000  # JSON values (objects, lists, strings, numbers) in it
+MAX_ANSWER_CHARS = 100_000  # source of one code cell that grading reads (answers are a line)
+MAX_TIMESTAMP_BYTES = 1_000  # a submission's timestamp.txt (one line)
+MAX_SUBMISSION_FILES = 1_000  # files and folders in one submission folder
+MAX_BANK_BYTES = 1_000_000  # an item bank (the largest shipped bank is ~115 kB)
+
+# --- Concurrent commands on one course (issue 14) -------------------------------------------
+LOCK_TIMEOUT = 600.0  # seconds a grading run waits for another one's gradebook writes
+SQLITE_BUSY_TIMEOUT = 60.0  # seconds an SQLite statement waits for another writer's commit
+
 
 @dataclass(frozen=True)
 class Defaults:
@@ -41,6 +57,7 @@ class Defaults:
     instant_feedback: str | tuple[str, ...] = INSTANT_FEEDBACK
     watch_interval: float = WATCH_INTERVAL
     feedback_modules: str = FEEDBACK_MODULES
+    lock_timeout: float = LOCK_TIMEOUT
 
     @classmethod
     def from_config(cls, section: Any) -> Defaults:

@@ -119,6 +119,8 @@ def released_source(source: str, markers: tuple[str, str] = (BEGIN_HIDDEN_TESTS,
 
 def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
     meta = cell.get("metadata", {}).get("nbgrader")
+    if type(meta) is dict:  # the common case, without Mapping's slow isinstance check
+        return meta
     return meta if isinstance(meta, Mapping) else None
 
 

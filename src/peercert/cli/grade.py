@@ -46,6 +46,7 @@ def grade(
 def _grade_quiz(console: Any, course: Path, quiz: str, workers: int | None,
                 student: list[str] | None, execute_unsafe: bool) -> bool:
     """Grade one quiz with a progress bar; print its summary. False when a trainee failed."""
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -65,7 +66,9 @@ def _grade_quiz(console: Any, course: Path, quiz: str, workers: int | None,
         task = bar.add_task(f"grading {quiz}", total=None)
         report = grade_quiz(course, quiz, workers=workers, students=student or None,
                             progress=lambda done, total: bar.update(
-                                task, completed=done, total=total))
+                                task, completed=done, total=total),
+                            on_wait=lambda message: console.print(message, style="yellow",
+                                                                  markup=False))
     if execute_unsafe:
         regraded = run_unsafe(course, report)
         console.print(f"stock nbgrader autograde ran {len(regraded)} submission(s): "
@@ -76,7 +79,7 @@ def _grade_quiz(console: Any, course: Path, quiz: str, workers: int | None,
     for r in report.results:
         if r.status != "graded" or r.reasons:
             score = "" if r.score is None else f"{round(r.score, 2):g}"
-            table.add_row(r.trainee, r.status, score, "; ".join(r.reasons))
+            table.add_row(r.trainee, r.status, score, escape("; ".join(r.reasons)))
     if table.row_count:
         console.print(table)
     console.print(f"{quiz}: graded {report.count('graded')}, "
@@ -88,6 +91,7 @@ def _grade_quiz(console: Any, course: Path, quiz: str, workers: int | None,
 def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
     """Show each trainee's grading status for QUIZ (graded, needs review, failed)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from peercert.grade.status import load_status
@@ -101,5 +105,5 @@ def status(quiz: str = typer.Argument(...), course: Path = COURSE) -> None:
     for trainee, st in rows.items():
         score = "" if st["score"] is None else f"{round(st['score'], 2):g} / {st['max_score']:g}"
         table.add_row(trainee, st["status"], score, ", ".join(st["needs_manual"]),
-                      "; ".join(st["reasons"]))
+                      escape("; ".join(st["reasons"])))  # reasons quote trainees' files
     Console().print(table)

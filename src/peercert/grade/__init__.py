@@ -1,31 +1,37 @@
 """``peercert grade``: score a whole cohort's quiz without running trainee code.
 
-Workers read and score submissions in parallel; the main process is the only gradebook
-writer, committing in batches, so SQLite never reports "database is locked".
+Workers read (:mod:`~peercert.grade.files`) and score (:mod:`~peercert.grade.read`)
+submissions in parallel and die with their run (:mod:`~peercert.grade.pool`); the main
+process is the only gradebook writer of its run, committing in batches under the course's
+gradebook lock (:mod:`~peercert.grade.lock`), so runs side by side take turns and never
+lose a grade.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from functools import partial
 from pathlib import Path
 
 from peercert import output
 from peercert.course import Course
-from peercert.grade.read import Outcome, SubmissionResult, grade_submission
+from peercert.grade import pool
+from peercert.grade.files import Refused, read_submission
+from peercert.grade.lock import CourseBusy, CourseLock
+from peercert.grade.read import Outcome, SubmissionResult, grade_notebook
 from peercert.grade.trusted import NotReleased, TrustedQuiz, load_trusted
 
-__all__ = ["GradeReport", "NotReleased", "Outcome", "SubmissionResult", "grade_quiz",
-           "quizzes_with_submissions"]
+__all__ = ["CourseBusy", "GradeReport", "NotReleased", "Outcome", "SubmissionResult",
+           "grade_quiz", "quizzes_with_submissions"]
 
 TRAINEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 BATCH = 200
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,19 +56,22 @@ class Folders:
 
 
 def _grade_one(folders: Folders, trusted: TrustedQuiz,
-               trainee: str) -> tuple[SubmissionResult, str]:
+               trainee: str) -> tuple[SubmissionResult, datetime | None]:
+    """Read (safely) and score one submission; write its autograded copy. Never raises for
+    a bad submission: that is the trainee's failed result, and the rest is still graded."""
     quiz = trusted.quiz
-    folder = folders.submitted / trainee / quiz
-    result = grade_submission(folder / f"{quiz}.ipynb", trainee, trusted)
-    stamp_file = folder / "timestamp.txt"
-    stamp = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.exists() else ""
+    try:
+        files = read_submission(folders.submitted, trainee, quiz)
+    except Refused as exc:
+        return SubmissionResult(trainee, quiz, "failed", [str(exc)]), None
+    result = grade_notebook(files.notebook, f"{quiz}.ipynb", trainee, trusted)
     if result.notebook is not None:
         out = folders.autograded / trainee / quiz
         output.write_text(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n")
-        if stamp:
-            output.write_text(out / "timestamp.txt", stamp)
+        if files.stamp_text:
+            output.write_text(out / "timestamp.txt", files.stamp_text)
         result.notebook = None  # written; do not ship it back to the writer
-    return result, stamp
+    return result, files.stamp
 
 
 def quizzes_with_submissions(course: Path | Course) -> list[str]:
@@ -99,67 +108,54 @@ def find_trainees(course: Path | Course, quiz: str,
     return good, bad
 
 
-def _grade_chunk(course: Folders, trusted: TrustedQuiz,
-                 trainees: list[str]) -> list[tuple[SubmissionResult, str]]:
-    return [_grade_one(course, trusted, t) for t in trainees]
-
-
-def _scored(course: Folders, trusted: TrustedQuiz, trainees: list[str],
-            workers: int) -> Iterator[tuple[SubmissionResult, str]]:
-    """Results in trainee order; at most a few chunks per worker are in flight at once."""
-    if workers <= 1 or len(trainees) < 8:
-        yield from (_grade_one(course, trusted, t) for t in trainees)
-        return
-    size = max(1, min(64, len(trainees) // (workers * 8)))
-    chunks = iter([trainees[i:i + size] for i in range(0, len(trainees), size)])
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = deque(pool.submit(_grade_chunk, course, trusted, c)
-                        for c in islice(chunks, workers * 4))
-        while pending:
-            done = pending.popleft().result()
-            for chunk in islice(chunks, 1):
-                pending.append(pool.submit(_grade_chunk, course, trusted, chunk))
-            yield from done
-
-
 def grade_quiz(course: Path, quiz: str, *, workers: int | None = None,
                students: list[str] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> GradeReport:
+               progress: Callable[[int, int], None] | None = None,
+               on_wait: Callable[[str], None] | None = None) -> GradeReport:
     """Grade every (or the given) trainee's submission of ``quiz`` in ``course``.
 
     ``workers`` defaults to the course's ``c.Peercert.workers``. ``progress(done, total)`` is
     called with ``done = 0`` once the submissions are found, then after each submission.
+    Grades and statuses are stored batch by batch, each batch under the course's gradebook
+    lock (:mod:`peercert.grade.lock`); ``on_wait(message)`` hears once when another run holds
+    it (default: a logged warning). A killed run keeps every batch it stored.
     """
     from peercert.grade.record import GradebookWriter
-    from peercert.grade.status import save_status
-    from peercert.nbgrader_compat import parse_utc
+    from peercert.grade.status import append_status, save_status
 
     c = Course.open(course)
     report = GradeReport(quiz)
     folders = Folders(c.folder("submitted"), c.folder("autograded"))
+    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, on_wait or _log.warning)
     try:
         with c.connect() as conn:
             trusted = load_trusted(conn, quiz, course_id=c.course_id,
                                    markers=c.hidden_test_markers)
             writer = GradebookWriter(conn, quiz, c.config, course_id=c.course_id)
-            trainees, report.results = find_trainees(c, quiz, students)
+            trainees, refused = find_trainees(c, quiz, students)
             if progress:
                 progress(0, len(trainees))
             batch: list[SubmissionResult] = []
             stamps: dict[str, datetime | None] = {}
-            scored = _scored(folders, trusted, trainees, workers or c.defaults.workers)
+            work = partial(_grade_one, folders, trusted)
+            scored = pool.in_order(work, trainees, workers or c.defaults.workers)
             for done, (result, stamp) in enumerate(scored, 1):
                 batch.append(result)
-                stamps[result.trainee] = parse_utc(stamp) if stamp else None
+                stamps[result.trainee] = stamp
                 if progress:
                     progress(done, len(trainees))
                 if len(batch) >= BATCH or done == len(trainees):
-                    writer.write(batch, stamps)
-                    report.results += [r.outcome() for r in batch]
-                    batch, stamps = [], {}
+                    outcomes = [r.outcome() for r in batch]
+                    with lock.held():
+                        writer.write(batch, stamps)
+                        append_status(c, quiz, refused + outcomes)
+                    report.results += refused + outcomes
+                    batch, stamps, refused = [], {}, []
     finally:
         c.close()
-    save_status(c, quiz, report.results)
+    with lock.held():
+        save_status(c, quiz, refused)  # and fold the batches' journal into the status file
+    report.results += refused
     return report
 
 
@@ -178,18 +174,20 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
 
     course = course.resolve()
     api = nbgrader_api(course)
+    c = Course.open(course)
+    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, _log.warning)
     done = []
     for res in report.results:
         if res.status != "needs review":
             continue
-        out = api.autograde(report.quiz, res.trainee)
+        with lock.held():
+            out = api.autograde(report.quiz, res.trainee)
         if out["success"]:
             res.status = "graded"
             res.reasons.append("graded by stock nbgrader autograde (--execute-unsafe)")
             done.append(res.trainee)
         else:
             res.reasons.append("stock nbgrader autograde failed too")
-    c = Course.open(course)
     g, bc, sn = nbc.grade, nbc.base_cell, nbc.submitted_notebook
     sub, a = nbc.submitted_assignment, nbc.assignment
     try:
@@ -206,5 +204,6 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
                     res.rescore(dict(rows))
     finally:
         c.close()
-    save_status(c, report.quiz, report.results)
+    with lock.held():
+        save_status(c, report.quiz, report.results)
     return done

@@ -11,16 +11,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from peercert import defaults
 from peercert import nbgrader_compat as nbc
 from peercert.answers import Unreadable, bind_literals, cell_source
+from peercert.grade import tamper
 from peercert.grade.trusted import TrustedQuiz
 from peercert.scoring import check
-
-MAX_BYTES = 50_000_000
 
 
 @dataclass(slots=True)
@@ -95,19 +95,67 @@ class SubmissionResult:
         )
 
 
-def load_notebook(path: Path) -> dict[str, Any]:
-    """Parse a submitted notebook as JSON; raise ValueError with a plain reason."""
-    if not path.exists():
-        raise ValueError("notebook is missing")
-    if path.stat().st_size > MAX_BYTES:
-        raise ValueError(f"notebook is larger than {MAX_BYTES // 1_000_000} MB")
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_ASTRAL = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _values(data: bytes) -> int:
+    """An upper bound on the JSON values in ``data`` (every one follows one of these)."""
+    return sum(data.count(mark) for mark in (b",", b":", b"[", b"{"))
+
+
+def _too_many_values(data: bytes, limit: int) -> bool:
+    """More than ``limit`` JSON values? Marks inside long strings (a big output's commas) are
+    not values; a scan with constant memory discounts them only when the quick count is over."""
+    count = _values(data)
+    if count <= limit:
+        return False
+    for match in _STRING.finditer(data):
+        if match.end() - match.start() > 64:
+            count -= _values(match.group())
+            if count <= limit:
+                return False
+    return True
+
+
+def _surrogates(match: re.Match[bytes]) -> bytes:
+    n = ord(match.group().decode("utf-8")) - 0x10000
+    return b"\\u%04x\\u%04x" % (0xD800 + (n >> 10), 0xDC00 + (n & 0x3FF))
+
+
+def parse_notebook(data: bytes) -> dict[str, Any]:
+    """A submitted notebook's JSON; ValueError with a plain reason when it is not one.
+
+    Memory stays within a few times the file's size (itself capped when read): the count of
+    JSON values is bounded before parsing (:data:`peercert.defaults.MAX_NOTEBOOK_VALUES`),
+    and characters outside the Basic Multilingual Plane (an emoji) are parsed from ``\\u``
+    escapes, so one of them does not make Python hold the whole text at 4 bytes a character.
+    """
+    limit = defaults.MAX_NOTEBOOK_VALUES
+    if _too_many_values(data, limit):
+        raise ValueError(f"notebook has more than {limit:,} JSON values (limit "
+                         "peercert.defaults.MAX_NOTEBOOK_VALUES): refused before parsing")
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        text = _ASTRAL.sub(_surrogates, data).decode("utf-8")
+        nb = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a valid notebook (truncated or not JSON): {exc}") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("not a valid notebook: no list of cells")
+    for index, cell in enumerate(nb["cells"]):
+        if not _is_cell(cell):
+            raise ValueError(f"not a valid notebook: cell {index + 1} is not a notebook cell")
+        cell.setdefault("metadata", {})
     return nb
+
+
+def _is_cell(cell: Any) -> bool:
+    if not (isinstance(cell, dict) and cell.get("cell_type") in tamper.CELL_TYPES
+            and isinstance(cell.get("metadata", {}), dict)):
+        return False
+    source = cell.get("source", "")
+    return isinstance(source, str) or (isinstance(source, list)
+                                       and all(isinstance(line, str) for line in source))
 
 
 def _score_item(item_id: str, trusted: TrustedQuiz, env: dict[str, Any]) -> tuple[ItemResult, str]:
@@ -130,11 +178,6 @@ def _outputs(text: str, points: float) -> list[dict[str, Any]]:
     ]
 
 
-def _label(cell: dict[str, Any], index: int) -> str:
-    item = cell.get("metadata", {}).get("peercert", {}).get("item")
-    return f"answer cell for {item}" if item else f"cell {index + 1}"
-
-
 def _reflection(cell: dict[str, Any], item_id: str, trusted: TrustedQuiz) -> ItemResult:
     item = trusted.items[item_id]
     # The checksum nbgrader gave the released cell, over the trusted flags (not the trainee's).
@@ -150,7 +193,8 @@ def _dedupe(cells: list[dict[str, Any]], result: SubmissionResult) -> None:
     lose their nbgrader metadata. Repeated Jupyter cell ids are made unique."""
     before = [nbc.grade_id(c) for c in cells]
     for index in nbc.dedupe_grade_ids(cells):
-        result.review(f"{_label(cells[index], index)} duplicates grade cell {before[index]}")
+        result.review(f"{tamper.label(cells[index], index)} duplicates grade cell "
+                      f"{before[index]}")
     ids: set[str] = set()
     for index, cell in enumerate(cells):
         cid = cell.get("id")
@@ -159,48 +203,81 @@ def _dedupe(cells: list[dict[str, Any]], result: SubmissionResult) -> None:
             ids.add(cell["id"])
 
 
+def _item_of(cell: dict[str, Any]) -> str | None:
+    meta = cell["metadata"].get("peercert")
+    item = meta.get("item") if isinstance(meta, dict) else None
+    return item if isinstance(item, str) else None
+
+
+def _answer(cell: dict[str, Any], index: int, trusted: TrustedQuiz, env: dict[str, Any],
+            result: SubmissionResult) -> None:
+    """Apply a code cell that is not a grade cell: its literals bind, nothing else runs."""
+    source = cell["source"]
+    reason = None
+    if len(source) > defaults.MAX_ANSWER_CHARS:
+        reason = (f"is {len(source):,} characters long, above the limit of "
+                  f"{defaults.MAX_ANSWER_CHARS:,} (peercert.defaults.MAX_ANSWER_CHARS): not read")
+        item = trusted.items.get(_item_of(cell) or "")
+        if item is not None and item.var:
+            env[item.var] = Unreadable(reason)
+        # Not copied: the autograded notebook must not carry the bomb to feedback readers.
+        cell["source"] = f"# peercert: this answer cell {reason}."
+    else:
+        try:
+            reason = bind_literals(source, env)
+        except (RecursionError, MemoryError):
+            reason = "cannot be read (nested too deeply)"
+            if (item := trusted.items.get(_item_of(cell) or "")) is not None and item.var:
+                env[item.var] = Unreadable(reason)
+    if reason:
+        result.review(f"{tamper.label(cell, index)} {reason}; not run, its answer scores 0")
+
+
 def _walk(nb: dict[str, Any], trusted: TrustedQuiz, result: SubmissionResult) -> None:
     env: dict[str, Any] = {}
     answered: set[str] = set()
-    _dedupe(nb["cells"], result)
-    for index, cell in enumerate(nb["cells"]):
+    cells = nb["cells"]
+    tamper.normalize(cells, result.review)
+    _dedupe(cells, result)
+    tamper.overwrite(cells, trusted, result.review)
+    tamper.duplicated_answers(cells, result.review)
+    for index, cell in enumerate(cells):
         cell["source"] = cell_source(cell)
         gid = nbc.grade_id(cell)
-        if gid in trusted.locked_sources:
-            released = nbc.released_source(trusted.locked_sources[gid], trusted.markers).strip()
-            if gid in trusted.items and cell["source"].strip() != released:
-                result.reasons.append(f"grade cell {gid} was edited; restored from the source")
-            cell["source"] = trusted.locked_sources[gid]
         if gid in trusted.items and trusted.items[gid].kind == "manual":
             result.items[gid] = _reflection(cell, gid, trusted)
         elif gid in trusted.items:
             result.items[gid], text = _score_item(gid, trusted, env)
             cell["outputs"] = _outputs(text, result.items[gid].score or 0.0)
-        elif cell.get("cell_type") == "code":
-            answered.add(cell.get("metadata", {}).get("peercert", {}).get("item"))
+        elif cell["cell_type"] == "code":
+            if item_id := _item_of(cell):
+                answered.add(item_id)
             cell["outputs"] = []
-            reason = bind_literals(cell["source"], env)
-            if reason:
-                result.review(f"{_label(cell, index)} {reason}; not run, its answer scores 0")
+            _answer(cell, index, trusted, env, result)
     for gid, item in trusted.items.items():
         if gid not in result.items:
-            result.reasons.append(f"grade cell {gid} was deleted; restored from the source")
+            result.review(f"grade cell {gid} was deleted; restored from the source")
             result.items[gid] = (ItemResult(gid, 0.0, item.points, blank=True)
                                  if item.kind == "manual" else _score_item(gid, trusted, env)[0])
         if item.kind == "auto" and gid not in answered:
-            result.reasons.append(f"answer cell for {gid} was deleted; the item scores 0")
+            result.review(f"answer cell for {gid} was deleted; the item scores 0")
 
 
-def grade_submission(path: Path, trainee: str, trusted: TrustedQuiz) -> SubmissionResult:
-    """Score one submitted notebook; never raises for bad input, returns a failed result."""
+def grade_notebook(data: bytes | None, filename: str, trainee: str,
+                   trusted: TrustedQuiz) -> SubmissionResult:
+    """Score one submitted notebook's bytes; never raises for bad input: a failed result."""
     result = SubmissionResult(trainee, trusted.quiz)
     try:
-        nb = load_notebook(path)
+        if data is None:
+            raise ValueError("notebook is missing")
+        nb = parse_notebook(data)
+        del data
         _walk(nb, trusted, result)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            MemoryError) as exc:
         result.status = "failed"
         result.items = {}
-        result.reasons.append(f"{path.name}: {exc}")
+        result.reasons.append(f"{filename}: {exc}")
         return result
     result.notebook = nb
     return result

@@ -9,12 +9,15 @@ workers only read and score.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from peercert import nbgrader_compat as nbc
 from peercert.errors import NotReleasedError
@@ -81,6 +84,7 @@ class GradebookWriter:
 
     def __init__(self, db: Any, quiz: str, config: Any = None, course_id: str | None = None):
         self.db = getattr(db, "db", db)  # an nbgrader Gradebook keeps its session in .db
+        self.course_id = course_id or ""
         assignment, self.notebooks = _layout(self.db, quiz, course_id)
         self.assignment_id = assignment.id
         self.duedate = assignment.duedate
@@ -95,21 +99,58 @@ class GradebookWriter:
         rows = [r for r in results if r.status != "failed"]
         if not rows:
             return
-        self._add_students(rows)
-        existing = self._existing([r.trainee for r in rows])
-        new = [r for r in rows if r.trainee not in existing]
-        notebook_ids = self._insert(new, stamps)
-        notebook_ids.update(self._update([r for r in rows if r.trainee in existing],
-                                         existing, stamps))
-        extensions = {t: e.extension for t, e in existing.items()}
-        self._late(rows, stamps, extensions, notebook_ids)
-        self.db.commit()
+        self._begin()
+        try:
+            self._add_students(rows)
+            existing = self._existing([r.trainee for r in rows])
+            new = [r for r in rows if r.trainee not in existing]
+            notebook_ids = self._insert(new, stamps)
+            notebook_ids.update(self._update([r for r in rows if r.trainee in existing],
+                                             existing, stamps))
+            extensions = {t: e.extension for t, e in existing.items()}
+            self._late(rows, stamps, extensions, notebook_ids)
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    def _begin(self) -> None:
+        """Start the batch's transaction holding the gradebook's write lock.
+
+        What the batch reads (earlier submissions, manual scores) then stays true until it
+        commits, whoever else writes: another peercert run, formgrader, stock autograde.
+        SQLite: ``BEGIN IMMEDIATE`` (waits, up to the busy timeout, for another writer's
+        commit instead of failing halfway); PostgreSQL: a transaction-scoped advisory lock
+        per course, so runs on different machines take turns too.
+        """
+        if not isinstance(self.db, sa.Connection):
+            return  # an ORM session (an nbgrader Gradebook): its own transaction rules
+        self.db.rollback()  # end the read-only transaction SQLAlchemy began
+        dialect = self.db.dialect.name
+        if dialect == "sqlite":
+            self.db.exec_driver_sql("BEGIN IMMEDIATE")
+        elif dialect == "postgresql":
+            key = int.from_bytes(hashlib.sha256(
+                f"peercert grade {self.course_id}".encode()).digest()[:8], "big", signed=True)
+            self.db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _add_students(self, rows: list[SubmissionResult]) -> None:
+        """Student rows for new trainees, without racing another writer that adds them too."""
         fresh = sorted({r.trainee for r in rows} - self.known)
-        if fresh:
-            self.db.execute(nbc.student.insert(), [{"id": t} for t in fresh])
-            self.known.update(fresh)
+        if not fresh:
+            return
+        dialect = self.db.get_bind().dialect.name if not isinstance(
+            self.db, sa.Connection) else self.db.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(nbc.student)
+            self.db.execute(insert.on_conflict_do_nothing(index_elements=["id"]),
+                            [{"id": t} for t in fresh])
+        else:  # other databases: inside the batch's transaction, skip rows already there
+            there = set(self.db.execute(sa.select(nbc.student.c.id)
+                                        .where(nbc.student.c.id.in_(fresh))).scalars())
+            if missing := [{"id": t} for t in fresh if t not in there]:
+                self.db.execute(nbc.student.insert(), missing)
+        self.known.update(fresh)
 
     def _existing(self, trainees: list[str]) -> dict[str, Existing]:
         """Earlier submissions of these trainees, with the ids of their rows."""

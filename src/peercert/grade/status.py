@@ -1,8 +1,17 @@
-"""Each submission's grading status, kept in the course where the instructor can see it."""
+"""Each submission's grading status, kept in the course where the instructor can see it.
+
+``.peercert/status/<quiz>.json`` maps each trainee to their status. A grading run appends
+each batch's statuses to ``<quiz>.json.journal`` as soon as the batch's grades are stored
+(one line per batch: the cost of a batch, not of the cohort), and folds the journal into
+the JSON file when it ends. A run killed halfway leaves a journal that every reader merges,
+so a status is never lost for grades that were stored. Writers hold the course's grade lock
+(:mod:`peercert.grade.lock`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +25,53 @@ def status_path(course: Path | Course, quiz: str) -> Path:
     return c.status_dir / f"{quiz}.json"
 
 
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def _entry(res: Outcome) -> dict[str, Any]:
+    return {"status": res.status, "reasons": res.reasons, "score": res.score,
+            "max_score": res.max_score, "needs_manual": list(res.needs_manual)}
+
+
 def load_status(course: Path | Course, quiz: str) -> dict[str, dict[str, Any]]:
+    """trainee -> status, reasons, score, max_score, needs_manual; sorted by trainee."""
     path = status_path(course, quiz)
-    if not path.exists():
-        return {}
-    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    status: dict[str, dict[str, Any]] = (
+        json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
+    journal = _journal(path)
+    if journal.exists():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                status.update(json.loads(line))
+            except ValueError:
+                continue  # empty, or cut short when a run was killed while appending
+    return dict(sorted(status.items()))
+
+
+def append_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
+    """Record one batch's outcomes at once, in the quiz's status journal."""
+    path = _journal(status_path(course, quiz))
+    output.make_dirs(path.parent)
+    # A leading newline: a line a killed run left unfinished stays a line of its own.
+    line = "\n" + json.dumps({res.trainee: _entry(res) for res in results}) + "\n"
+    mode = output.FILE_MODE if output.FILE_MODE is not None else 0o666
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    try:
+        data = memoryview(line.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
+    return path
 
 
 def save_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
-    """Merge these outcomes into the quiz's status file (atomically)."""
+    """Merge these outcomes (and the journal) into the quiz's status file, atomically."""
+    path = status_path(course, quiz)
     status = load_status(course, quiz)
     for res in results:
-        status[res.trainee] = {
-            "status": res.status,
-            "reasons": res.reasons,
-            "score": res.score,
-            "max_score": res.max_score,
-            "needs_manual": list(res.needs_manual),
-        }
-    return output.write_text(status_path(course, quiz),
-                             json.dumps(dict(sorted(status.items())), indent=1))
+        status[res.trainee] = _entry(res)
+    output.write_text(path, json.dumps(dict(sorted(status.items())), indent=1))
+    _journal(path).unlink(missing_ok=True)
+    return path

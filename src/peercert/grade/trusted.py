@@ -29,12 +29,37 @@ class TrustedItem:
 
 
 @dataclass(frozen=True)
+class SourceCell:
+    """One cell of the source notebook as nbgrader saved it: what a submission must match."""
+
+    name: str  # the grade id
+    cell_type: str
+    grade: bool
+    solution: bool
+    locked: bool
+    points: float | None  # grade cells only
+    checksum: str | None
+    source: str
+
+    def nbgrader_metadata(self) -> dict[str, Any]:
+        """The cell's ``metadata.nbgrader`` as released (what ``OverwriteCells`` checks)."""
+        meta: dict[str, Any] = {
+            "cell_type": self.cell_type, "checksum": self.checksum, "grade": self.grade,
+            "grade_id": self.name, "locked": self.locked, "schema_version": 3,
+            "solution": self.solution, "task": False}
+        if self.grade:
+            meta["points"] = self.points
+        return meta
+
+
+@dataclass(frozen=True)
 class TrustedQuiz:
     quiz: str
     items: dict[str, TrustedItem]
     locked_sources: dict[str, str]  # grade_id -> trusted source of every locked cell
     checksums: dict[str, str]  # grade_id -> checksum of released solution cells
     markers: tuple[str, str] = (nbc.BEGIN_HIDDEN_TESTS, nbc.END_HIDDEN_TESTS)
+    cells: dict[str, SourceCell] = field(default_factory=dict)  # every cell with a grade id
 
 
 def parse_test_source(item_id: str, source: str) -> tuple[str, dict[str, Any]]:
@@ -74,6 +99,13 @@ def load_trusted(db: Any, quiz: str, notebook: str | None = None, *,
     sources = {name: (kind, locked, source, checksum) for name, kind, locked, source, checksum
                in db.execute(sa.select(src.c.name, src.c.cell_type, src.c.locked, src.c.source,
                                        src.c.checksum).where(src.c.notebook_id == nb_id))}
+    solutions = set(db.execute(
+        sa.select(bc.c.name).join(nbc.solution_cells, nbc.solution_cells.c.id == bc.c.id)
+        .where(bc.c.notebook_id == nb_id)).scalars())
+    points = {name: float(max_score) for name, max_score, _ in grade_rows}
+    cells = {name: SourceCell(name, kind, name in points, name in solutions, bool(locked),
+                              points.get(name), checksum, source or "")
+             for name, (kind, locked, source, checksum) in sources.items()}
     items = {}
     for name, max_score, cell_type in grade_rows:
         if cell_type == "code":
@@ -87,4 +119,5 @@ def load_trusted(db: Any, quiz: str, notebook: str | None = None, *,
         locked_sources={n: s[2] for n, s in sources.items() if s[1]},
         checksums={n: s[3] for n, s in sources.items() if s[3]},
         markers=markers,
+        cells=cells,
     )
