@@ -125,10 +125,12 @@ def export_reflections(
     back in with `peercert agreement QUIZ --second-grader FILE`.
     """
     from peercert.analyze import reflection_sheet
+    from peercert.analyze.course import course_config
     from peercert.output import write_frame
 
     sheet = reflection_sheet(course, quiz, with_text=with_text)
-    path = write_frame(out or course / "reports" / "second-grader" / f"{quiz}.csv", sheet)
+    path = write_frame(out or course / "reports" / "second-grader" / f"{quiz}.csv", sheet,
+                       modes=course_config(course).modes)
     typer.echo(f"wrote {len(sheet)} reflections to grade: {path}")
     if with_text:
         typer.secho("This sheet contains reflection text: keep it in the course.", fg="yellow")
@@ -161,7 +163,8 @@ def agreement(
     if result.unmatched:
         typer.echo(f"{result.unmatched} row(s) of the sheet had no score or no first-grader score")
     if out:
+        from peercert.analyze.course import course_config
         from peercert.output import write_frame
 
-        write_frame(out, result.table, float_format="%.6g")
+        write_frame(out, result.table, float_format="%.6g", modes=course_config(course).modes)
         typer.echo(f"wrote {out}")

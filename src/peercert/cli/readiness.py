@@ -110,8 +110,10 @@ def progress(
                                              completion=completion))
     _print_progress(view)
     if html:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(view.html(), encoding="utf-8")
+        from peercert import output
+        from peercert.readiness.api import report_modes
+
+        output.write_text(html, view.html(), report_modes(course or []))
         typer.echo(f"Printable page: {html}")
 
 

@@ -54,10 +54,10 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def _write_if_changed(path: Path, text: str, modes: output.Modes) -> None:
     """Write atomically, unless the file already holds exactly this text (a rerun)."""
     if _read(path) != text:
-        output.write_text(path, text)
+        output.write_text(path, text, modes)
 
 
 def _newer_than_grades(stamp: str | None, graded: Graded) -> bool:
@@ -90,7 +90,7 @@ class _Writer:
         # at most a few pages wait in memory, however large the cohort
         while len(self.pending) >= 8 * WRITERS:
             self.pending.popleft().result()
-        self.pending.append(self.pool.submit(_write_if_changed, path, text))
+        self.pending.append(self.pool.submit(_write_if_changed, path, text, self.course.modes))
 
     def finish(self) -> None:
         """Wait for every file to be written; raise the first error."""
@@ -112,7 +112,7 @@ class _Writer:
         page = build_page(self.content, graded, answers, self.reviewer)
         keys = [item_key(q.item_id, graded, answers[q.item_id]) for q in self.content.questions]
         folder = self.out / trainee / quiz
-        output.make_dirs(folder)
+        output.make_dirs(folder, self.course.modes)
         files = {f"{quiz}.html": self.renderer.render(page, keys), **side}
         for name, text in files.items():
             if text is not None:
@@ -134,6 +134,7 @@ def write_feedback(course: Path | Course, quiz: str, students: list[str] | None 
     c = course if isinstance(course, Course) else Course.open(course)
     report = FeedbackReport(quiz, c.folder("feedback"))
     try:
+        c.protect()
         writer = _Writer(c, load_content(c, quiz))
         trainees = list(dict.fromkeys(students)) if students else graded_trainees(c, quiz)
         grades = load_grades(c, quiz, trainees)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from peercert import output
 from peercert.readiness.course_evidence import COMPLETION, CourseError, course_evidence
 from peercert.readiness.evaluate import Readiness, evaluate
 from peercert.readiness.evidence import load_evidence, load_roster
@@ -85,7 +86,17 @@ def run_readiness(profile: str, courses: list[Path], evidence: list[Path], out: 
         raise CourseError("no trainees: give at least one --course with students, or a --roster")
     readiness = evaluate(spec, found, day)
     out = Path(out)
-    return ReadinessResult(readiness, out, write_reports(readiness, out, found.scores))
+    files = write_reports(readiness, out, found.scores, modes=report_modes(courses))
+    return ReadinessResult(readiness, out, files)
+
+
+def report_modes(courses: Sequence[Path]) -> output.Modes:
+    """How readiness reports are written: readable by a group only when every course given
+    shares its records with that same group (``c.Peercert.share_group``), else owner-only."""
+    from peercert.course import Course
+
+    found = {Course.open(Path(c)).modes for c in courses}
+    return found.pop() if len(found) == 1 else output.PRIVATE
 
 
 @dataclass(frozen=True)
