@@ -14,6 +14,7 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     attendance,
     course,
     feedback,
+    forget,
     grade,
     lint,
     readiness,
