@@ -55,3 +55,22 @@ def require_service(name: str) -> None:
     if os.environ.get("PEERCERT_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{name} is required in CI but is not available")
     pytest.skip(f"{name} is not available")
+
+
+@pytest.fixture(scope="session")
+def cohort_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course run through every stage with five trainees (tests/cohort.py): copy it
+    (``copy_cohort``) before changing anything."""
+    import cohort
+
+    root = tmp_path_factory.mktemp("cohort")
+    cohort.build(root)
+    return root
+
+
+def copy_cohort(root: Path, dest: Path) -> Path:
+    """A copy of a cohort root (the course's config paths are relative to it); its course."""
+    import shutil
+
+    shutil.copytree(root, dest, symlinks=True)
+    return dest / "course"

@@ -108,6 +108,19 @@ def make_exchange(root: Path, course_id: str, groupshared: bool = False) -> Path
     return root
 
 
+def feedback_page_mode(config: Any) -> int:
+    """``GenerateFeedback.permissions``: the mode of a feedback page (644; 664 groupshared).
+
+    ``release_feedback`` copies the page into the exchange with its mode, where the trainee's
+    own process must read it: pages keep nbgrader's mode (their folders are private).
+    Written like nbgrader reads it: the digits of an octal mode (``644``).
+    """
+    section = config.get("GenerateFeedback", {}) if config is not None else {}
+    groupshared = bool((config.get("CourseDirectory", {}) if config is not None else {})
+                       .get("groupshared", False))
+    return int(str(section.get("permissions", 664 if groupshared else 644)), 8)
+
+
 def inbound_record(name: str) -> tuple[str, str, str] | None:
     """(trainee, quiz, timestamp text) of an inbound submission folder's name, as
     ``ExchangeCollect._path_to_record`` splits ``<trainee>+<quiz>+<timestamp>[+<random>]``;
