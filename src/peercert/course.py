@@ -36,6 +36,7 @@ CONFIG_NAME = "nbgrader_config.py"
 # by other users (nbgrader's stage folders, peercert's state, the default reports folder).
 PRIVATE_STAGES = ("submitted", "autograded", "feedback")
 PRIVATE_FOLDERS = (".peercert", "reports")
+PRIVATE_FILES = ("attendance.csv", "approvals.csv", "forget-log.csv")  # evidence and audit
 GRADE_ROW_COLUMNS = ("trainee", "quiz", "item_id", "max_score", "auto_score", "manual_score",
                      "extra_credit", "score", "needs_manual_grade", "timestamp")
 
@@ -174,13 +175,16 @@ class Course:
 
     def protect(self) -> None:
         """Create the course's private folders (stage folders, ``.peercert``, ``reports``)
-        with :attr:`modes` and tighten them and the SQLite gradebook when other programs
-        (nbgrader, an older peercert) made them readable to others. A few system calls."""
+        with :attr:`modes`, and give them, the evidence files (``approvals.csv`` is written by
+        hand) and the SQLite gradebook those modes when other programs (nbgrader, an editor,
+        an older peercert) made them readable to others. A few system calls."""
         modes = self.modes
         for path in [*(self.folder(s) for s in PRIVATE_STAGES),
                      *(self.root / f for f in PRIVATE_FOLDERS)]:
             output.make_dirs(path, modes)
             modes.tighten(path)
+        for name in PRIVATE_FILES:
+            modes.tighten(self.root / name)
         if self.sqlite_path is not None:
             modes.tighten(self.sqlite_path)
 
