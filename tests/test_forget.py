@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -97,8 +98,19 @@ def root(cohort_root: Path, tmp_path: Path) -> Path:
     return tmp_path / "r"
 
 
+def _watch_and_log(course: Path) -> None:
+    """What ``peercert watch`` and nbgrader's command-line log keep, per trainee."""
+    from peercert import output
+
+    output.write_json(course / ".peercert" / "watch" / "quiz1.json", {
+        t: {"inbound": "2026-11-20 10:00:00 UTC", "result": "released"} for t in TRAINEES})
+    (course / ".nbgrader.log").write_text("".join(
+        f"[CollectApp | INFO] Collecting submission: {t} quiz1\n" for t in TRAINEES))
+
+
 def test_forget_leaves_no_trace_and_the_others_intact(root: Path) -> None:
     course = root / "course"
+    _watch_and_log(course)
     needles = [GONE, reflection(GONE), NAMES[GONE][1]]
     before = _traces(root, needles)
     assert len(before) > 25  # the pipeline left them everywhere: the scan finds them
@@ -117,6 +129,9 @@ def test_forget_leaves_no_trace_and_the_others_intact(root: Path) -> None:
         "pages": [p for p in others["pages"] if p != f"{GONE}.html"]}  # type: ignore[attr-defined]
     for trainee in STAY:  # their reflections are where they were
         assert _traces(root, [reflection(trainee)])
+    watch = json.loads((course / ".peercert" / "watch" / "quiz1.json").read_text())
+    assert sorted(watch) == STAY
+    assert (course / ".nbgrader.log").read_text().count("Collecting submission") == 4
     # the audit line: who and when, never the trainee
     with (course / LOG_NAME).open(encoding="utf-8", newline="") as fh:
         [line] = list(csv.DictReader(fh))
