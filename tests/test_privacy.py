@@ -244,3 +244,18 @@ def test_a_trainee_of_another_uid_submits_fetches_feedback_and_reads_nothing_els
         assert got == {str(p): "denied" for p in closed}
     finally:
         shutil.rmtree(base)
+
+
+def test_a_trainees_reflection_note_is_theirs_alone(tmp_path: Path) -> None:
+    from peercert_trainee import Reflection
+
+    old = os.umask(0)
+    try:
+        box = Reflection("What did you learn?", "r1", folder=tmp_path / "journal")
+        box.text.value = "Something I have told nobody."
+        path = box.save()
+    finally:
+        os.umask(old)
+    assert path.read_text(encoding="utf-8") == "Something I have told nobody."
+    assert (_mode(path), _mode(path.parent)) == (0o600, 0o700)
+    assert [p.name for p in path.parent.iterdir()] == ["r1.md"]
