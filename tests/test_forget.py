@@ -118,6 +118,8 @@ def test_forget_leaves_no_trace_and_the_others_intact(root: Path) -> None:
     others = _snapshot(root)
     result = forget(course, GONE, [root / "board"])
     assert result.plan.students == 1 and result.plan.submissions == 1
+    assert result.leftovers == []
+    assert [p.name for p in result.removed_files] == [f"{GONE}.html"] * 2  # course, board
     assert _traces(root, needles) == []
     released = {p.name for p in result.plan.exchange if p.parent.name == "feedback"}
     assert len(released) == 1
@@ -209,3 +211,19 @@ def test_a_trainee_known_only_by_attendance_is_forgotten(root: Path) -> None:
     assert (plan.students, plan.folders, list(plan.rows.values())) == (0, [], [1])
     forget(course, "walkin")
     assert (course / "attendance.csv").read_text(encoding="utf-8") == text
+
+
+def test_what_it_cannot_place_is_listed_never_guessed_at(root: Path) -> None:
+    """A file of the instructor's own naming the trainee stays, and is listed; a table row of
+    a trainee whose id merely contains theirs stays too."""
+    course = root / "course"
+    notes = course / "reports" / "notes.txt"
+    notes.write_text(f"call {GONE} about the make-up session\n", encoding="utf-8")
+    table = course / "reports" / "mine.html"
+    rows = [f"<tr><td>{t}</td><td>x</td></tr>\n" for t in (GONE, f"{GONE}2", "ana")]
+    table.write_text("<table>\n" + "".join(rows) + "</table>\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["forget", GONE, "--course", str(course), "--yes"])
+    assert out.exit_code == 0, out.output
+    assert f"still names the trainee (review by hand): {notes}" in out.output
+    assert notes.read_text(encoding="utf-8") == f"call {GONE} about the make-up session\n"
+    assert table.read_text(encoding="utf-8") == "<table>\n" + "".join(rows[1:]) + "</table>\n"

@@ -10,18 +10,20 @@ What goes, every trace of the trainee id in the course:
   submission, grade and comment); an SQLite gradebook is then vacuumed so that the deleted
   rows are not left in the file's free pages;
 * their grading status (``.peercert/status``) and ``peercert watch`` records;
-* their rows in ``attendance.csv`` (and in any course CSV with a trainee column) and in every
+* their rows in ``attendance.csv`` (``approvals.csv`` has none: it is per module) and in every
   report under ``<course>/reports`` and the ``reports`` folders given: CSV rows whose trainee
   column names them (grades, item scores, competency mastery, readiness, board export,
-  second-grader sheets, evidence), the rows of HTML tables that name them, their own pages;
-  a file that still names them after that is removed whole (rerun its command);
+  second-grader sheets, evidence), the rows of HTML tables that name them (a cell or link
+  holding exactly their id), their own readiness pages; temporary files a killed write left;
 * the lines of nbgrader's log (``.nbgrader.log``) that name them.
 
-What stays: aggregate figures already computed (item statistics, counts of ready trainees)
-until their reports are written again, and one line in ``<course>/forget-log.csv``: when,
-which user ran it, and "1 trainee removed": never the trainee's id, name or any content.
-Every file is rewritten through :mod:`peercert.output` (atomic, the course's modes), under the
-course's gradebook lock; a run stopped halfway is finished by running it again.
+A file that still names them after that is never guessed at: it is listed (``leftovers``) for
+the instructor to review. What stays: aggregate figures already computed (item statistics,
+counts of ready trainees) until their reports are written again, and one line in
+``<course>/forget-log.csv``: when, which user ran it, and "1 trainee removed": never the
+trainee's id, name or any content. Every file is rewritten through :mod:`peercert.output`
+(atomic, the course's modes), under the course's gradebook lock; a run stopped halfway is
+finished by running it again.
 """
 
 from __future__ import annotations
@@ -66,14 +68,15 @@ class ForgetPlan:
     exchange: list[Path] = field(default_factory=list)  # inbound entries, released feedback
     status: list[Path] = field(default_factory=list)  # status and watch files naming them
     rows: dict[Path, int] = field(default_factory=dict)  # CSV -> rows naming them
-    tables: list[Path] = field(default_factory=list)  # HTML with table rows naming them
-    files: list[Path] = field(default_factory=list)  # other files naming them: removed
+    tables: list[Path] = field(default_factory=list)  # HTML naming them: rows, own pages
+    files: list[Path] = field(default_factory=list)  # temporary files naming them: removed
+    others: list[Path] = field(default_factory=list)  # other files naming them: listed only
     logs: list[Path] = field(default_factory=list)  # logs with lines naming them
 
     @property
     def found(self) -> bool:
         return bool(self.students or self.folders or self.exchange or self.status or self.rows
-                    or self.tables or self.files or self.logs)
+                    or self.tables or self.files or self.logs or self.others)
 
     def lines(self) -> list[str]:
         """What goes, one line per place (paths relative to the course where inside it)."""
@@ -90,13 +93,15 @@ class ForgetPlan:
         out += [f"table rows: {rel(p)}" for p in self.tables]
         out += [f"file: {rel(p)}" for p in self.files]
         out += [f"log lines: {rel(p)}" for p in self.logs]
+        out += [f"left as it is (names them; review by hand): {rel(p)}" for p in self.others]
         return out
 
 
 @dataclass(frozen=True)
 class ForgetResult:
     plan: ForgetPlan
-    removed_files: list[Path]  # files removed whole because they still named the trainee
+    removed_files: list[Path]  # their own pages and temporary files, removed whole
+    leftovers: list[Path]  # files that still name them: for the instructor to review
     log: Path
 
 
@@ -104,6 +109,18 @@ def _token(trainee: str) -> re.Pattern[str]:
     """The trainee id as a whole word (``t01`` is not found in ``t012``)."""
     ids = {re.escape(trainee), re.escape(html.escape(trainee))}
     return re.compile(r"(?<![\w@.-])(?:" + "|".join(sorted(ids)) + r")(?![\w@-])")
+
+
+def _cell(trainee: str) -> re.Pattern[str]:
+    """The id as the whole text of an HTML element (``<td>t01</td>``), or a link's target
+    file (``href="trainees/t01.html"``): how peercert's report tables name a trainee."""
+    ident = re.escape(html.escape(trainee))
+    return re.compile(r">\s*" + ident + r"\s*<|/" + ident + r"\.html\b")
+
+
+def _is_temporary(path: Path) -> bool:
+    """A temporary file of ``peercert.output`` that a killed write left behind."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")
 
 
 def _names(path: Path, token: re.Pattern[str]) -> bool:
@@ -226,21 +243,20 @@ class _Finder:
         for folder in (self.c.status_dir, self.c.root / ".peercert" / "watch"):
             for path in _walk(folder) if folder.is_dir() else ():
                 if _names(path, self.token):
-                    (self.plan.files if path.name.startswith(".") else
+                    (self.plan.files if _is_temporary(path) else
                      self.plan.status).append(path)
 
     def _file(self, path: Path) -> None:
         if not path.is_file() or not _names(path, self.token):
             return
-        if path.suffix == ".csv" and not path.name.startswith(".") and _trainee_column(path):
-            rows = _count_rows(path, self.trainee)
-            if rows:
-                self.plan.rows[path] = rows
-                return
-        if path.suffix == ".html" and not path.name.startswith("."):
+        if _is_temporary(path):
+            self.plan.files.append(path)
+        elif path.suffix == ".csv" and _trainee_column(path) and _count_rows(path, self.trainee):
+            self.plan.rows[path] = _count_rows(path, self.trainee)
+        elif path.suffix == ".html":
             self.plan.tables.append(path)
-            return
-        self.plan.files.append(path)
+        else:
+            self.plan.others.append(path)
 
 
 def plan_forget(course: Path | Course, trainee: str,
@@ -287,17 +303,25 @@ def forget(course: Path | Course, trainee: str, reports: Sequence[Path] = (), *,
         for path in plan.rows:
             output.drop_csv_rows(path, lambda row: any(
                 (row.get(col) or "").strip() == trainee for col in TRAINEE_COLUMNS), modes)
-        removed = [p for p in plan.tables if not _drop_table_rows(p, token, modes)]
-        for path in [*removed, *plan.files]:
+        removed = [*(p for p in plan.tables if _own_page(p, trainee)), *plan.files]
+        for path in removed:
             path.unlink(missing_ok=True)
+        for path in plan.tables:
+            if path not in removed:
+                _drop_table_rows(path, _cell(trainee), modes)
         for path in plan.logs:
             _drop_log_lines(path, token, modes)
-        for path in [*plan.rows, *plan.status]:  # named outside a trainee column or key
-            if path.exists() and _names(path, token):
-                path.unlink()
-                removed.append(path)
+        leftovers = [p for p in [*plan.rows, *plan.status, *plan.tables, *plan.others]
+                     if p.exists() and _names(p, token)]
         log = _audit(c, who, modes)
-    return ForgetResult(plan, [*removed, *plan.files], log)
+    return ForgetResult(plan, removed, leftovers, log)
+
+
+def _own_page(path: Path, trainee: str) -> bool:
+    """Their readiness page (``trainees/<name>.html``, named by ``page_names``)."""
+    from peercert.readiness.report import page_names
+
+    return path.parent.name == "trainees" and path.name == page_names([trainee])[trainee]
 
 
 def _remove(path: Path) -> None:
@@ -346,15 +370,12 @@ def _forget_state(c: Course, plan: ForgetPlan, modes: output.Modes) -> None:
             output.write_json(path, dict(sorted(state.items())), modes=modes)
 
 
-def _drop_table_rows(path: Path, token: re.Pattern[str], modes: output.Modes) -> bool:
-    """Remove the HTML table rows naming them; False when the page still names them."""
+def _drop_table_rows(path: Path, cell: re.Pattern[str], modes: output.Modes) -> None:
+    """Remove the HTML table rows with a cell or link naming them."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    kept = _ROW.sub(lambda m: "" if token.search(m.group(0)) else m.group(0), text)
-    if token.search(kept):
-        return False
+    kept = _ROW.sub(lambda m: "" if cell.search(m.group(0)) else m.group(0), text)
     if kept != text:
         output.write_text(path, kept, modes)
-    return True
 
 
 def _drop_log_lines(path: Path, token: re.Pattern[str], modes: output.Modes) -> None:

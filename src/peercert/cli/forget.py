@@ -39,6 +39,6 @@ def forget(
     result = run_forget(c, trainee, reports or [])
     for line in result.plan.lines():
         typer.echo(f"removed {line}")
-    for path in result.removed_files:
-        typer.echo(f"removed whole (it named the trainee; write it again to refresh): {path}")
+    for path in result.leftovers:
+        typer.secho(f"still names the trainee (review by hand): {path}", fg="yellow")
     typer.echo(f"Trainee {trainee!r} removed; audit line (who and when only) in {result.log}")
