@@ -68,7 +68,8 @@ class ForgetPlan:
     exchange: list[Path] = field(default_factory=list)  # inbound entries, released feedback
     status: list[Path] = field(default_factory=list)  # status and watch files naming them
     rows: dict[Path, int] = field(default_factory=dict)  # CSV -> rows naming them
-    tables: list[Path] = field(default_factory=list)  # HTML naming them: rows, own pages
+    tables: list[Path] = field(default_factory=list)  # HTML naming them: their rows go
+    pages: list[Path] = field(default_factory=list)  # their own readiness pages: removed
     files: list[Path] = field(default_factory=list)  # temporary files naming them: removed
     others: list[Path] = field(default_factory=list)  # other files naming them: listed only
     logs: list[Path] = field(default_factory=list)  # logs with lines naming them
@@ -76,7 +77,7 @@ class ForgetPlan:
     @property
     def found(self) -> bool:
         return bool(self.students or self.folders or self.exchange or self.status or self.rows
-                    or self.tables or self.files or self.logs or self.others)
+                    or self.tables or self.pages or self.files or self.logs or self.others)
 
     def lines(self) -> list[str]:
         """What goes, one line per place (paths relative to the course where inside it)."""
@@ -91,6 +92,7 @@ class ForgetPlan:
         out += [f"status: {rel(p)}" for p in self.status]
         out += [f"rows: {rel(p)} ({n})" for p, n in self.rows.items()]
         out += [f"table rows: {rel(p)}" for p in self.tables]
+        out += [f"page: {rel(p)}" for p in self.pages]
         out += [f"file: {rel(p)}" for p in self.files]
         out += [f"log lines: {rel(p)}" for p in self.logs]
         out += [f"left as it is (names them; review by hand): {rel(p)}" for p in self.others]
@@ -167,6 +169,9 @@ class _Finder:
         self.token = _token(trainee)
         self.reports = [Path(r).resolve() for r in reports]
         self.plan = ForgetPlan(course.root, trainee)
+        from peercert.readiness.report import page_names
+
+        self.page = page_names([trainee])[trainee]  # their readiness page's file name
 
     def run(self) -> ForgetPlan:
         self._gradebook()
@@ -253,6 +258,8 @@ class _Finder:
             self.plan.files.append(path)
         elif path.suffix == ".csv" and _trainee_column(path) and _count_rows(path, self.trainee):
             self.plan.rows[path] = _count_rows(path, self.trainee)
+        elif path.suffix == ".html" and path.parent.name == "trainees" and path.name == self.page:
+            self.plan.pages.append(path)
         elif path.suffix == ".html":
             self.plan.tables.append(path)
         else:
@@ -303,12 +310,11 @@ def forget(course: Path | Course, trainee: str, reports: Sequence[Path] = (), *,
         for path in plan.rows:
             output.drop_csv_rows(path, lambda row: any(
                 (row.get(col) or "").strip() == trainee for col in TRAINEE_COLUMNS), modes)
-        removed = [*(p for p in plan.tables if _own_page(p, trainee)), *plan.files]
+        removed = [*plan.pages, *plan.files]
         for path in removed:
             path.unlink(missing_ok=True)
         for path in plan.tables:
-            if path not in removed:
-                _drop_table_rows(path, _cell(trainee), modes)
+            _drop_table_rows(path, _cell(trainee), modes)
         for path in plan.logs:
             _drop_log_lines(path, token, modes)
         leftovers = [p for p in [*plan.rows, *plan.status, *plan.tables, *plan.others]
@@ -316,12 +322,6 @@ def forget(course: Path | Course, trainee: str, reports: Sequence[Path] = (), *,
         log = _audit(c, who, modes)
     return ForgetResult(plan, removed, leftovers, log)
 
-
-def _own_page(path: Path, trainee: str) -> bool:
-    """Their readiness page (``trainees/<name>.html``, named by ``page_names``)."""
-    from peercert.readiness.report import page_names
-
-    return path.parent.name == "trainees" and path.name == page_names([trainee])[trainee]
 
 
 def _remove(path: Path) -> None:
