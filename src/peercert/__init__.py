@@ -28,3 +28,8 @@ def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'peercert' has no attribute {name!r}")
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt quiz-answers extension lives (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "peercert"}]
