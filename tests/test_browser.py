@@ -63,7 +63,7 @@ TIMEOUT_MS = 60_000
 # What Manage Submissions shows for COHORT after ``peercert grade``: auto-graded points of 11
 # (s1 and s2 wrote reflections that wait for a grader; blank ones are scored 0 by nbgrader).
 SCORES = {"s1": ("7 / 11", "needs manual grading"), "s2": ("6 / 11", "needs manual grading"),
-          "s3": ("4.5 / 11", "graded"), "s4": ("2.5 / 11", "graded"), "s5": ("0 / 11", "graded")}
+          "s3": ("4.33 / 11", "graded"), "s4": ("2 / 11", "graded"), "s5": ("0 / 11", "graded")}
 AS_OF = "2026-11-22"
 
 

@@ -132,7 +132,7 @@ class QuizView {
           }
         }
         // save after each choice, so Submit always sends the latest answers
-        await this.panel.context.save();
+        await this.save();
       }
     });
     cell.model.contentChanged.connect(() => {
@@ -147,6 +147,17 @@ class QuizView {
     cell.disposed.connect(() => widget.dispose());
   }
 
+  /**
+   * Save the notebook, one save at a time: saves that overlap make JupyterLab see the file
+   * as changed on disk by someone else.
+   */
+  private save(): Promise<void> {
+    const next = this.saving.catch(() => undefined).then(() => this.panel.context.save());
+    this.saving = next;
+    return next;
+  }
+
+  private saving: Promise<void> = Promise.resolve();
   private done = new WeakSet<Cell>();
   private pending: number | null = null;
   private writing = false;

@@ -38,6 +38,12 @@ function el<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   Object.assign(node, props);
+  if (tag === 'input' || tag === 'button') {
+    // keys typed on these controls are theirs, never the notebook's command-mode shortcuts
+    // (Lumino looks for this attribute from the focused element up, until a shortcut's
+    // selector matches, and the notebook's match the focused element itself)
+    node.setAttribute('data-lm-suppress-shortcuts', 'true');
+  }
   node.append(...children);
   return node;
 }
@@ -52,7 +58,6 @@ export class AnswerWidget extends Widget {
     super();
     this.addClass('peercert-Answer');
     this.id = `peercert-answer-${++counter}`;
-    // keys typed here are for these controls, never the notebook's command-mode shortcuts
     this.node.setAttribute('data-lm-suppress-shortcuts', 'true');
     this.node.dataset.kind = opts.kind;
     this.node.dataset.question = opts.number;
@@ -90,13 +95,14 @@ export class AnswerWidget extends Widget {
       el(
         'legend',
         { className: 'peercert-Answer-legend', id: legendId },
-        el('span', { className: 'peercert-Answer-title' }, `Your answer to question ${number}`),
+        el('span', { className: 'peercert-Answer-title' }, `Your answer to question ${number}:`),
+        ' ',
         el('span', { className: 'peercert-Answer-how' }, HOW[kind])
       )
     );
     if (kind === 'ordering') {
       this.list = el('ol', { className: 'peercert-Order' });
-      this.list.setAttribute('aria-labelledby', legendId);
+      this.list.setAttribute('aria-label', 'Steps in your order, first step at the top');
       this.useOrder = el(
         'button',
         { type: 'button', className: 'peercert-Answer-button peercert-Order-use' },
@@ -285,43 +291,45 @@ export class AnswerWidget extends Widget {
     }
   }
 
-  /** Drag a step by its handle (mouse, pen or touch); dropped where the pointer is. */
+  /**
+   * Drag a step by its handle (mouse, pen or touch): the step follows the pointer through the
+   * list and the order is saved when it is dropped. The listeners are on the document, since
+   * moving the step in the list would end a pointer capture on its handle.
+   */
   private startDrag(event: PointerEvent, item: HTMLLIElement): void {
     if (event.button !== 0) {
       return;
     }
-    event.preventDefault(); // no text selection, and the notebook does not take the click
+    event.preventDefault(); // no text selection, and the notebook does not take the press
     event.stopPropagation();
     const list = this.list!;
-    const handle = event.currentTarget as HTMLElement;
-    handle.setPointerCapture(event.pointerId);
     item.classList.add('peercert-mod-dragging');
     const onMove = (e: PointerEvent) => {
+      e.preventDefault();
       const siblings = [...list.children].filter(c => c !== item) as HTMLElement[];
       const before = siblings.find(c => {
         const box = c.getBoundingClientRect();
         return e.clientY < box.top + box.height / 2;
       });
-      if (before) {
+      if (before && before.previousElementSibling !== item) {
         list.insertBefore(item, before);
-      } else {
+      } else if (!before && list.lastElementChild !== item) {
         list.append(item);
       }
     };
     const onUp = () => {
-      handle.removeEventListener('pointermove', onMove);
-      handle.removeEventListener('pointerup', onUp);
-      handle.removeEventListener('pointercancel', onUp);
+      document.removeEventListener('pointermove', onMove, true);
+      document.removeEventListener('pointerup', onUp, true);
+      document.removeEventListener('pointercancel', onUp, true);
       item.classList.remove('peercert-mod-dragging');
       const order = [...list.children].map(c => (c as HTMLElement).dataset.letter!);
-      const moved = item.dataset.letter!;
       if (order.join() !== this.order.join() || this.reading().status !== 'answered') {
-        void this.saveOrder(order, moved);
+        void this.saveOrder(order, item.dataset.letter);
       }
     };
-    handle.addEventListener('pointermove', onMove);
-    handle.addEventListener('pointerup', onUp);
-    handle.addEventListener('pointercancel', onUp);
+    document.addEventListener('pointermove', onMove, true);
+    document.addEventListener('pointerup', onUp, true);
+    document.addEventListener('pointercancel', onUp, true);
   }
 
   private inputs: HTMLInputElement[] = [];
