@@ -210,6 +210,7 @@ def test_trainee_answers_every_item_type_by_clicking(quiz_lab: QuizLab, page: Pa
     third.get_by_role("checkbox", name=label("C")).check()
     third.get_by_role("checkbox", name=label("B")).uncheck()
     expect(third).to_contain_text("Saved. Your answer: A, C.")
+    shot("question-3-chosen", page.locator(".jp-NotebookPanel"))  # the README's screenshot
     fourth = question(page, 4)
     expect(fourth).to_contain_text("No answer yet. Order the steps")
     assert order_shown(fourth) == "A,B,C,D"
@@ -363,6 +364,26 @@ def test_answers_written_by_the_extension_grade_alike_in_stock_autograde_and_pee
     grades = _state(course)["clicker"]["grades"]
     assert grades["t-01"][0] == 1.0 and grades["t-03"][0] == 0.0 and grades["t-05"][0] == 0.0
     assert grades["t-04"][0] == pytest.approx(1.3333, abs=1e-3)
+
+
+def test_the_same_extension_works_in_notebook_7(quiz_lab: QuizLab, page: Page, watch: Watch,
+                                                 shot: Callable, tmp_path_factory):
+    path = quiz_lab.notebook("in-notebook-7")
+    home = tmp_path_factory.mktemp("notebook-home")
+    lab_settings(home)
+    with jupyter("notebook", quiz_lab.work, home, *LAB_OFFLINE) as server:
+        page.goto(server.url(f"/notebooks/{path.name}"))
+        expect(page.locator(".peercert-Answer")).to_have_count(5)
+        first = question(page, 1)
+        first.get_by_role("radio", name=label("C")).click()
+        expect(first).to_contain_text("Saved. Your answer: C.")
+        expect(page.locator(".jp-Cell.peercert-mod-hidden").first).to_be_hidden()
+        shot("notebook-7", first)
+        saved(path, {"t-01": "C", "t-02": None, "t-03": None, "t-04": None, "t-05": None})
+    # Notebook 7.6's shortcuts settings fail on a notebook's first save, with or without
+    # peercert (typing and Ctrl+S gives the same): not ours to fix
+    known = "Cannot read properties of undefined (reading 'schema')"
+    assert [e for e in watch.errors if known not in e] == []
 
 
 # --- accessibility ------------------------------------------------------------------------
