@@ -55,3 +55,12 @@ def require_service(name: str) -> None:
     if os.environ.get("PEERCERT_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{name} is required in CI but is not available")
     pytest.skip(f"{name} is not available")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the test (``item.rep_call``), for fixtures that act on a
+    failure (the browser tests print the console and save a screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
