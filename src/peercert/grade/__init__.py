@@ -70,6 +70,8 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
         output.write_text(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n")
         if files.stamp_text:
             output.write_text(out / "timestamp.txt", files.stamp_text)
+        if files.secret_text:
+            output.write_text(out / "submission_secret.txt", files.secret_text)
         result.notebook = None  # written; do not ship it back to the writer
     return result, files.stamp
 
