@@ -57,6 +57,15 @@ def require_service(name: str) -> None:
     pytest.skip(f"{name} is not available")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the test (``item.rep_call``), for fixtures that act on a
+    failure (the browser tests print the console and save a screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def cohort_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A course run through every stage with five trainees (tests/cohort.py): copy it

@@ -39,6 +39,7 @@ MAX_NOTEBOOK_BYTES = 25_000_000  # a submitted notebook file (a quiz notebook is
 MAX_NOTEBOOK_VALUES = 500_000  # JSON values (objects, lists, strings, numbers) in it
 MAX_ANSWER_CHARS = 100_000  # source of one code cell that grading reads (answers are a line)
 MAX_TIMESTAMP_BYTES = 1_000  # a submission's timestamp.txt (one line)
+MAX_SECRET_BYTES = 1_000  # its submission_secret.txt (nbgrader writes 128 hex digits)
 MAX_SUBMISSION_FILES = 1_000  # files and folders in one submission folder
 MAX_BANK_BYTES = 1_000_000  # an item bank (the largest shipped bank is ~115 kB)
 

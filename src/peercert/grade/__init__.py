@@ -72,6 +72,8 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
                           folders.modes)
         if files.stamp_text:
             output.write_text(out / "timestamp.txt", files.stamp_text, folders.modes)
+        if files.secret_text:
+            output.write_text(out / "submission_secret.txt", files.secret_text, folders.modes)
         result.notebook = None  # written; do not ship it back to the writer
     return result, files.stamp
 
