@@ -227,3 +227,15 @@ def test_what_it_cannot_place_is_listed_never_guessed_at(root: Path) -> None:
     assert f"still names the trainee (review by hand): {notes}" in out.output
     assert notes.read_text(encoding="utf-8") == f"call {GONE} about the make-up session\n"
     assert table.read_text(encoding="utf-8") == "<table>\n" + "".join(rows[1:]) + "</table>\n"
+
+
+def test_it_refuses_while_peercert_watch_runs(root: Path) -> None:
+    """A watcher would collect and grade them again from the exchange."""
+    from peercert.watch import WatchBusy, Watcher
+
+    course = root / "course"
+    with Watcher(course).lock(), pytest.raises(WatchBusy, match="peercert watch is running"):
+        forget(course, GONE)
+    assert (course / "submitted" / GONE).is_dir()
+    forget(course, GONE)
+    assert not (course / "submitted" / GONE).exists()

@@ -289,15 +289,20 @@ def forget(course: Path | Course, trainee: str, reports: Sequence[Path] = (), *,
            who: str | None = None) -> ForgetResult:
     """Remove every trace of ``trainee`` from the course (see the module docstring).
 
-    Holds the course's gradebook lock throughout, so no grading run writes beside it.
+    Holds the course's gradebook lock throughout, so no grading run writes beside it, and
+    refuses (WatchBusy) while ``peercert watch`` runs on the course.
     Appends one line to ``<course>/forget-log.csv``: when, ``who`` (default: this user),
     "1 trainee removed".
     """
     from peercert.grade.lock import CourseLock
+    from peercert.watch import Watcher
 
     c = course if isinstance(course, Course) else Course.open(course)
     modes = c.modes
-    with CourseLock(c.grade_lock, c.defaults.lock_timeout, modes=modes).held():
+    # A running ``peercert watch`` would collect and grade them again: it must be stopped
+    # (WatchBusy says so); grading runs wait for the gradebook lock, or this waits for them.
+    with Watcher(c).lock(), CourseLock(c.grade_lock, c.defaults.lock_timeout,
+                                        modes=modes).held():
         plan = plan_forget(c, trainee, reports)
         token = _token(trainee)
         for path in plan.exchange:  # first: their hashes are computed from the submissions
