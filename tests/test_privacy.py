@@ -135,7 +135,6 @@ def _outputs(course: Path) -> list[Path]:
     return [p for top in tops for p in _walk(top)]
 
 
-@pytest.mark.slow
 def test_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
     old = os.umask(0)  # the worst case: everything would be world-writable
     try:
