@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import factory
+import nbformat
 import pytest
 from test_browser import (  # noqa: F401  (browser: a fixture, used by name)
     LAB_OFFLINE,
@@ -233,8 +234,9 @@ def submit(page: Page, quiz: str) -> None:
     expect(submitted).to_have_count(1)
 
 
-def answer_by_clicking(page: Page, notebook: Locator) -> None:
-    """quiz1: a radio button, a change of mind, check boxes, dragged steps, a written answer."""
+def answer_by_clicking(journey: Journey, notebook: Locator) -> None:
+    """quiz1: radio buttons, check boxes, dragged steps, a written answer."""
+    page = journey.pages["trainee"]
     question(notebook, 1).get_by_role("radio", name=label("B")).click()
     third = question(notebook, 3)
     third.get_by_role("checkbox", name=label("A")).check()
@@ -245,7 +247,7 @@ def answer_by_clicking(page: Page, notebook: Locator) -> None:
     expect(fourth).to_contain_text("Saved. Your answer: C, A, B, D.")
     drag_step(page, fourth, "D", above="B")
     expect(fourth).to_contain_text("Saved. Your answer: C, A, D, B.")
-    fourth.screenshot(path=ARTIFACTS / "journey" / "quiz1-question-4-dragged.png")
+    journey.shot("trainee", "quiz1-steps-dragged", fourth)
     question(notebook, 5).get_by_role("radio", name="False").click()
     expect(question(notebook, 5)).to_contain_text("Saved. Your answer: False.")
     question(notebook, 2).get_by_role("radio", name=label("A")).click()
@@ -312,7 +314,8 @@ def no_instructor_tools(page: Page, server: Jupyter) -> None:
 
 
 def no_news_prompt(page: Page) -> None:
-    expect(page.locator(".jp-Notification-Toast")).to_have_count(0)
+    """No "Would you like to receive official Jupyter news?" (without the trainee config it
+    shows as soon as JupyterLab has started)."""
     expect(page.get_by_text(re.compile("Jupyter news", re.I))).to_have_count(0)
 
 
@@ -368,7 +371,7 @@ def test_instructor_releases_trainee_answers_submits_and_reads_feedback(
         expect(dialog).not_to_contain_text("Error")
         journey.shot("trainee", "validate-explains")
         close_dialog(dialog)
-        answer_by_clicking(trainee, notebook)
+        answer_by_clicking(journey, notebook)
         journey.shot("trainee", "quiz1-answered")
         dialog = validate(notebook)  # it saves first: the written answer too
         expect(dialog).to_contain_text("Success! Your notebook passes all the tests.")
@@ -387,6 +390,8 @@ def test_instructor_releases_trainee_answers_submits_and_reads_feedback(
         expect(dialog).to_contain_text("Success! Your notebook passes all the tests.")
         close_dialog(dialog)
         wait_for("quiz2's answers on disk", lambda: answers_on_disk(quiz2) == KEYED)
+        # no notebook shortcut fired on the keys above: no cell added, moved or deleted
+        assert len(nbformat.read(quiz2, as_version=4).cells) == 16
         submit(trainee, "quiz2")
         journey.shot("trainee", "submitted")
 
