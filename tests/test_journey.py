@@ -252,17 +252,19 @@ def answer_by_clicking(journey: Journey, notebook: Locator) -> None:
     expect(question(notebook, 5)).to_contain_text("Saved. Your answer: False.")
     question(notebook, 2).get_by_role("radio", name=label("A")).click()
     expect(question(notebook, 2)).to_contain_text("Saved. Your answer: A.")
-    # a written answer is typed, in the box under its question: select it, Enter to edit
+    # a written answer is typed in the box under its question, as the quiz says: "double-click
+    # it, click once more inside it so a blinking cursor shows, and write" (JupyterLab's
+    # double-click shows the box's text without putting the cursor in it: keys typed then are
+    # notebook commands, that turn the box into code or add cells)
     stub = notebook.locator(".jp-MarkdownCell").filter(has=page.locator(
         ".jp-RenderedMarkdown > p", has_text=re.compile(r"^YOUR ANSWER HERE$")))
     stub.scroll_into_view_if_needed()
     place = stub.get_attribute("data-windowed-list-index")  # the same cell, once edited
     box = notebook.locator(f'.jp-Cell[data-windowed-list-index="{place}"]')
-    box.locator(".jp-RenderedMarkdown").click()
-    expect(box).to_have_class(re.compile(r"\bjp-mod-selected\b"))
-    page.keyboard.press("Enter")
+    box.locator(".jp-RenderedMarkdown").dblclick()
     editor = box.locator(".cm-content")
-    expect(editor).to_be_focused()  # keys typed now are text, not notebook shortcuts
+    editor.click()
+    expect(editor).to_be_focused()  # keys typed now are text
     page.keyboard.press("Control+a")
     page.keyboard.type(REFLECTION)
     expect(editor).to_have_text(REFLECTION)
