@@ -159,9 +159,9 @@ def formgrader_action(page: Page, quiz: str, column: str) -> None:
     expect(modal).to_have_count(0)
 
 
-def run_instructor(course: Path, home: Path, *args: str) -> str:
+def nbgrader(course: Path, home: Path, *args: str) -> str:
     """A stock nbgrader command, run by the instructor in the course."""
-    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=course, capture_output=True,
+    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, capture_output=True,
                           text=True, timeout=300, env={**isolated_env(home), **ENV})
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
@@ -399,7 +399,7 @@ def test_instructor_releases_trainee_answers_submits_and_reads_feedback(
 
         # 5. the instructor collects (stock nbgrader), grades and releases feedback (peercert)
         for quiz, answers in (("quiz1", CLICKED), ("quiz2", KEYED)):
-            run_instructor(course, instructor_home, "nbgrader", "collect", quiz)
+            nbgrader(course, instructor_home, "collect", quiz)
             collected = course / "submitted" / TRAINEE / quiz / f"{quiz}.ipynb"
             assert answers_on_disk(collected) == answers  # Submit sent the latest answers
             peercert("grade", quiz, "--course", str(course))
