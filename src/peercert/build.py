@@ -48,7 +48,8 @@ HOW_TO = """\
 - If you see a grey box with a line like `answer_1 = ""` instead, click in the box and type your
   answer **between the two quote marks**, for example `answer_1 = "B"`. The line above the box
   (starting with `#`) tells you what to type. You do not need to know any programming.
-- Written reflections go in the box that says *YOUR ANSWER HERE*: double-click it and write.
+- Written reflections go in the box that says *YOUR ANSWER HERE*: double-click it, click once
+  more inside it so a blinking cursor shows, and write your answer in place of those words.
 - When you are done, click **Validate** to check every answer can be read, then **Submit**
   in the Assignment List. Your instructor will see your answers and send feedback with the
   reasons behind each answer."""

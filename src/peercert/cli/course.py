@@ -89,6 +89,8 @@ def release(
 def trainee_config(
     exchange: Path = typer.Option(..., help="The course's nbgrader exchange directory."),
     course_id: str = typer.Option("peercert", help="nbgrader course id."),
+    student_id: str = typer.Option(
+        None, help="The trainee's id on the course roster (default: their login name)."),
     config_dir: Path = typer.Option(
         None, help="Jupyter configuration directory to write to (default: the trainee's, "
         "$JUPYTER_CONFIG_DIR or ~/.jupyter)."),
@@ -99,7 +101,11 @@ def trainee_config(
     from peercert_trainee.config import write_trainee_config
 
     target = config_dir or Path(jupyter_config_dir())
-    for path in write_trainee_config(target, exchange, course_id):
+    try:
+        written = write_trainee_config(target, exchange, course_id, student_id)
+    except ValueError as exc:
+        _fail(str(exc))
+    for path in written:
         typer.echo(f"wrote {path}")
 
 

@@ -6,9 +6,11 @@ machine, ``peercert trainee-config``) writes it into a Jupyter configuration dir
 and Notebook 7 alike:
 
 - ``nbgrader_config.json``: the course id and the exchange the instructor releases into, so
-  the Assignment List fetches, submits and fetches feedback there;
-- ``labconfig/page_config.json``: nbgrader's Formgrader and Create Assignment plugins off;
-- ``jupyter_server_config.json``: nbgrader's formgrader server extension off;
+  the Assignment List fetches, submits and fetches feedback there (and, if given, the
+  trainee's id on the course roster; nbgrader otherwise submits under the login name);
+- ``labconfig/page_config.json``: nbgrader's Formgrader, Create Assignment and Course List
+  plugins off;
+- ``jupyter_server_config.json``: nbgrader's formgrader and course list server extensions off;
 - ``lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings``: no
   "fetch Jupyter news?" prompt and no update checks (nothing leaves the machine).
 
@@ -25,8 +27,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment")
-INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",)
+# nbgrader's instructor tools (each can be turned off on its own, nbgrader's installation
+# guide says); the Course List lists only the formgraders of the courses one teaches
+INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:course-list")
+INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
+                                "nbgrader.server_extensions.course_list")
 NOTIFICATIONS = Path("lab/user-settings/@jupyterlab/apputils-extension/"
                      "notification.jupyterlab-settings")
 
@@ -55,11 +61,22 @@ def _update(path: Path, change: dict[str, Any]) -> Path:
     return path
 
 
-def write_trainee_config(config_dir: Path, exchange: Path, course_id: str) -> list[Path]:
-    """Write a trainee's configuration into ``config_dir``; return the files written."""
+def write_trainee_config(config_dir: Path, exchange: Path, course_id: str,
+                         student_id: str | None = None) -> list[Path]:
+    """Write a trainee's configuration into ``config_dir``; return the files written.
+
+    ``student_id`` is the trainee's id on the course roster, when it is not their login name
+    (nbgrader submits under the login name otherwise, or under JUPYTERHUB_USER on a hub).
+    """
+    course: dict[str, str] = {"course_id": course_id}
+    if student_id is not None:
+        if not student_id.strip() or any(c in student_id for c in "*+/\\"):
+            raise ValueError(f"student id {student_id!r} cannot be used: nbgrader needs an id "
+                             "that is not blank and holds no '*', '+' or slash")
+        course["student_id"] = student_id.strip()
     return [
         _update(config_dir / "nbgrader_config.json", {
-            "CourseDirectory": {"course_id": course_id},
+            "CourseDirectory": course,
             "Exchange": {"root": str(Path(exchange).resolve())},
         }),
         _update(config_dir / "labconfig" / "page_config.json", {
@@ -81,13 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exchange", required=True, type=Path,
                         help="the course's nbgrader exchange directory")
     parser.add_argument("--course-id", default="peercert", help="nbgrader course id")
+    parser.add_argument("--student-id", default=None,
+                        help="the trainee's id on the course roster (default: the login name)")
     parser.add_argument("--config-dir", type=Path, default=None,
                         help="Jupyter configuration directory (default: $JUPYTER_CONFIG_DIR "
                              "or ~/.jupyter)")
     args = parser.parse_args(argv)
     target = args.config_dir or Path(os.environ.get("JUPYTER_CONFIG_DIR")
                                      or Path.home() / ".jupyter")
-    for path in write_trainee_config(target, args.exchange, args.course_id):
+    try:
+        written = write_trainee_config(target, args.exchange, args.course_id, args.student_id)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for path in written:
         print(f"wrote {path}")
     return 0
 
