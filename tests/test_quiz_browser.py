@@ -423,13 +423,9 @@ def test_module_self_checks_have_no_serious_accessibility_problems(page: Page, s
         assert axe_serious(page, [".jp-OutputArea-output .widget-vbox"]) == []
 
 
-# Every HTML report peercert writes. The item-analysis report's "not computable" notes are
-# grey #888 on white (3.5:1, WCAG asks 4.5:1): the fix, `.nc { color: #595959 }` in
-# src/peercert/analyze/templates/report.html.j2, belongs to the analyze stage's owners; the test
-# fails as soon as it is fixed (strict), so this mark is then removed.
-ANALYZE_CONTRAST = pytest.mark.xfail(strict=True, reason="analyze report: .nc is #888 (3.5:1)")
-REPORTS = [pytest.param("analysis/report.html", marks=ANALYZE_CONTRAST),
-           "readiness/index.html", "readiness/trainees/s1.html", "progress/s1.html"]
+# Every HTML report peercert writes.
+REPORTS = ["analysis/report.html", "readiness/index.html", "readiness/trainees/s1.html",
+           "progress/s1.html"]
 
 
 @pytest.mark.parametrize("report", REPORTS)
