@@ -228,7 +228,14 @@ class Course:
                 yield conn
 
     def create_gradebook(self) -> bool:
-        """Create nbgrader's gradebook if missing, without the ``alembic`` executable."""
+        """Create nbgrader's gradebook if missing, without the ``alembic`` executable.
+
+        A program course's URL names its schema in the program database
+        (:mod:`peercert.program_db`); the schema is created first when missing.
+        """
+        from peercert.program_db import ensure_schema
+
+        ensure_schema(self.db_url)
         return nbc.create_gradebook(self.db_url)
 
     def close(self) -> None:
@@ -243,6 +250,27 @@ class Course:
             return sorted(conn.execute(
                 a.select().with_only_columns(a.c.name)
                 .where(a.c.course_id == self.course_id)).scalars())
+
+    def students(self) -> list[tuple[str, str | None, str | None]]:
+        """(id, first name, last name) of this course's students, sorted by id.
+
+        nbgrader's ``student`` table has no course column. When the gradebook also holds
+        other courses (a shared set of tables instead of a schema per course), only the
+        students with a submission in this course are this course's: the others cannot be
+        told apart and are left out rather than mixed into this cohort.
+        """
+        import sqlalchemy as sa
+
+        s, c, sub, a = nbc.student, nbc.course, nbc.submitted_assignment, nbc.assignment
+        stmt = sa.select(s.c.id, s.c.first_name, s.c.last_name).order_by(s.c.id)
+        with self.connect() as conn:
+            shared = conn.execute(sa.select(c.c.id).where(c.c.id != self.course_id)
+                                  .limit(1)).first() is not None
+            if shared:
+                stmt = stmt.where(s.c.id.in_(
+                    sa.select(sub.c.student_id).join(a, a.c.id == sub.c.assignment_id)
+                    .where(a.c.course_id == self.course_id)))
+            return [(i, f, la) for i, f, la in conn.execute(stmt)]
 
     def grade_rows(self, quiz: str | None = None) -> list[tuple[Any, ...]]:
         """Every grade cell score of this course: one row per trainee, quiz and item.
