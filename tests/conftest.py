@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,57 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- PostgreSQL: the server in PEERCERT_PG_URL (CI starts one with .ci/postgres.sh) -------
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg2://...) as libpq reads it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The server in PEERCERT_PG_URL, as a role that may CREATE DATABASE (and CREATEROLE)."""
+    import psycopg2
+
+    url = os.environ.get("PEERCERT_PG_URL", "")
+    if not url:
+        require_service("PostgreSQL (PEERCERT_PG_URL is not set)")
+    try:
+        psycopg2.connect(libpq_url(url), connect_timeout=5).close()
+    except psycopg2.OperationalError as exc:
+        require_service(f"PostgreSQL at PEERCERT_PG_URL ({' '.join(str(exc).split())})")
+    return url
+
+
+@pytest.fixture
+def pg_db(request: pytest.FixtureRequest, pg_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test; dropped afterwards.
+
+    Its URL keeps PEERCERT_PG_URL's driver unless the test names one (indirect parameter).
+    """
+    import psycopg2
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
+    name = f"peercert_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(pg_url).set(database=name)
+    if getattr(request, "param", None):
+        url = url.set(drivername=request.param)
+    admin = psycopg2.connect(libpq_url(pg_url))
+    admin.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    try:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # A server away from UTC: stored timestamps must not shift with the session zone.
+            cur.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'America/Los_Angeles'")
+                        .format(sql.Identifier(name)))
+        yield url.render_as_string(hide_password=False)
+    finally:
+        force = " WITH (FORCE)" if admin.server_version >= 130000 else ""
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(name)))
+        admin.close()

@@ -231,15 +231,22 @@ def grant_readonly(program: Program, role: str, password: str | None = None) -> 
 
 
 def _upsert_role(conn: sa.Connection, role: str, password: str | None) -> bool:
+    """Create the login role, or check an existing one has no more power than reading."""
     import sqlalchemy as sa
 
     q = _quoter(conn)
-    exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+    found = conn.execute(sa.text(
+        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication, "
+        "EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid) "
+        "FROM pg_roles r WHERE rolname = :r"), {"r": role}).first()
+    if found is not None and (found[0] or found[1]):
+        raise ProgramDatabaseError(
+            f"role {role} already exists with more than read access (superuser, CREATEROLE, "
+            "CREATEDB, BYPASSRLS, REPLICATION or member of other roles): choose another name")
     secret = "" if password is None else " PASSWORD " + _literal(password)
-    verb = "ALTER" if exists else "CREATE"
-    conn.execute(sa.text(f"{verb} ROLE {q(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                         f"NOINHERIT{secret}"))
-    return not exists
+    verb = "ALTER" if found is not None else "CREATE"
+    conn.execute(sa.text(f"{verb} ROLE {q(role)} LOGIN NOINHERIT{secret}"))
+    return found is None
 
 
 def _grant_schema(conn: sa.Connection, q: Callable[[str], str], schema: str, role: str) -> None:
