@@ -267,6 +267,7 @@ def test_staff_role_reads_readiness_and_can_write_nothing(program, pg_db, staff_
     printed = _invoke("program-db", "grant-readonly", staff_role, "--program", program,
                       "--password-env", "STAFF_PASSWORD")
     assert f"role {staff_role} created" in printed and "comment, source_cell" in printed
+    assert "created now: none" in _invoke("program-db", "init", "--program", program)
     again = grant_readonly(load_program(program), staff_role)  # idempotent, password kept
     assert not again.created and again.schemas == ("north", "south")
     staff_url = make_url(pg_db).set(username=staff_role, password="s3cret'pw") \

@@ -255,22 +255,23 @@ class Course:
         """(id, first name, last name) of this course's students, sorted by id.
 
         nbgrader's ``student`` table has no course column. When the gradebook also holds
-        other courses (a shared set of tables instead of a schema per course), only the
-        students with a submission in this course are this course's: the others cannot be
-        told apart and are left out rather than mixed into this cohort.
+        other courses' quizzes (a shared set of tables instead of a schema per course), only
+        the students with a submission in this course are this course's: the others cannot
+        be told apart and are left out rather than mixed into this cohort.
         """
         import sqlalchemy as sa
 
-        s, c, sub, a = nbc.student, nbc.course, nbc.submitted_assignment, nbc.assignment
-        stmt = sa.select(s.c.id, s.c.first_name, s.c.last_name).order_by(s.c.id)
+        s, sub, a = nbc.student, nbc.submitted_assignment, nbc.assignment
+        stmt = sa.select(s.c.id, s.c.first_name, s.c.last_name)
         with self.connect() as conn:
-            shared = conn.execute(sa.select(c.c.id).where(c.c.id != self.course_id)
+            shared = conn.execute(sa.select(a.c.id).where(a.c.course_id != self.course_id)
                                   .limit(1)).first() is not None
             if shared:
                 stmt = stmt.where(s.c.id.in_(
                     sa.select(sub.c.student_id).join(a, a.c.id == sub.c.assignment_id)
                     .where(a.c.course_id == self.course_id)))
-            return [(i, f, la) for i, f, la in conn.execute(stmt)]
+            # sorted here, not by the database, whose collation may differ
+            return sorted((i, f, la) for i, f, la in conn.execute(stmt))
 
     def grade_rows(self, quiz: str | None = None) -> list[tuple[Any, ...]]:
         """Every grade cell score of this course: one row per trainee, quiz and item.

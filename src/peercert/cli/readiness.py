@@ -92,7 +92,7 @@ def readiness(
     from peercert.readiness import run_readiness
 
     if not course and not roster and not program:
-        _fail([], "give a --program, at least one --course or a --roster: the trainees come "
+        _fail([], "give at least one --course, a --program or a --roster: the trainees come "
                   "from there")
     day = _as_of(as_of)
     spec = _program(program)
