@@ -97,8 +97,8 @@ def course_settings(course: Path) -> tuple[str, str]:
 
 def read_roster(c: Course) -> pd.DataFrame:
     """trainee_id, name: the course's students (name falls back to the id)."""
-    rows = sorted((sid, f"{first or ''} {last or ''}".strip() or sid)
-                  for sid, first, last in c.students())
+    rows = [(sid, f"{first or ''} {last or ''}".strip() or sid)
+            for sid, first, last in c.students()]
     return pd.DataFrame(sorted(rows), columns=["trainee_id", "name"], dtype=str)
 
 
