@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # conftest.drop_database
+
 
 def setup(root: Path, size: int, items: int) -> None:
     from _cohort import make_course
@@ -131,8 +133,9 @@ def gradebook(db: str) -> Iterator[dict[str, str | None]]:
         yield {"PEERCERT_DB_URL": make_url(db).set(database=name)
                .render_as_string(hide_password=False)}
     finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        from conftest import drop_database
+
+        drop_database(admin, name)
         admin.close()
 
 

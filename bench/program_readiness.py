@@ -238,9 +238,10 @@ class _database:
         return self.server.set(database=self.name).render_as_string(hide_password=False)
 
     def __exit__(self, *exc: object) -> None:
+        from conftest import drop_database
+
         conn = self._admin()
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        drop_database(conn, self.name)
         conn.close()
 
 

@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,7 +117,30 @@ def pg_db(request: pytest.FixtureRequest, pg_url: str) -> Iterator[str]:
                         .format(sql.Identifier(name)))
         yield url.render_as_string(hide_password=False)
     finally:
-        force = " WITH (FORCE)" if admin.server_version >= 130000 else ""
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(name)))
+        drop_database(admin, name)
         admin.close()
+
+
+def drop_database(admin: Any, name: str, attempts: int = 20) -> None:
+    """DROP DATABASE on an autocommit connection, once nothing uses it.
+
+    ``WITH (FORCE)`` ends the test's own sessions; it is refused while an autovacuum worker
+    (not the test's role) is in the database, which a plain DROP ends by itself: so try both,
+    a few times.
+    """
+    import time
+
+    import psycopg2
+    from psycopg2 import sql
+
+    for attempt in range(attempts):
+        for force in ((" WITH (FORCE)",) if admin.server_version >= 130000 else ()) + ("",):
+            try:
+                with admin.cursor() as cur:
+                    cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force)
+                                .format(sql.Identifier(name)))
+                return
+            except (psycopg2.errors.InsufficientPrivilege, psycopg2.errors.ObjectInUse):
+                if attempt == attempts - 1 and not force:
+                    raise
+        time.sleep(0.5)
