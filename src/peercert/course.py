@@ -267,8 +267,12 @@ class Course:
         """Create nbgrader's gradebook if missing, without the ``alembic`` executable.
 
         The course's private folders and an SQLite gradebook get the course's modes
-        (:meth:`protect`); SQLite gives its journal files the database's mode.
+        (:meth:`protect`); SQLite gives its journal files the database's mode. A program
+        course's URL names its schema in the program database (:mod:`peercert.program_db`);
+        the schema is created first when missing.
         """
+        from peercert.program_db import ensure_schema
+
         path = self.sqlite_path
         if path is not None and not path.exists():
             output.make_dirs(path.parent, self.modes)
@@ -277,6 +281,7 @@ class Course:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             os.close(fd)
             self.modes.apply(path)
+        ensure_schema(self.db_url)
         created = nbc.create_gradebook(self.db_url)
         self.protect()
         return created
@@ -293,6 +298,28 @@ class Course:
             return sorted(conn.execute(
                 a.select().with_only_columns(a.c.name)
                 .where(a.c.course_id == self.course_id)).scalars())
+
+    def students(self) -> list[tuple[str, str | None, str | None]]:
+        """(id, first name, last name) of this course's students, sorted by id.
+
+        nbgrader's ``student`` table has no course column. When the gradebook also holds
+        other courses' quizzes (a shared set of tables instead of a schema per course), only
+        the students with a submission in this course are this course's: the others cannot
+        be told apart and are left out rather than mixed into this cohort.
+        """
+        import sqlalchemy as sa
+
+        s, sub, a = nbc.student, nbc.submitted_assignment, nbc.assignment
+        stmt = sa.select(s.c.id, s.c.first_name, s.c.last_name)
+        with self.connect() as conn:
+            shared = conn.execute(sa.select(a.c.id).where(a.c.course_id != self.course_id)
+                                  .limit(1)).first() is not None
+            if shared:
+                stmt = stmt.where(s.c.id.in_(
+                    sa.select(sub.c.student_id).join(a, a.c.id == sub.c.assignment_id)
+                    .where(a.c.course_id == self.course_id)))
+            # sorted here, not by the database, whose collation may differ
+            return sorted((i, f, la) for i, f, la in conn.execute(stmt))
 
     def grade_rows(self, quiz: str | None = None) -> list[tuple[Any, ...]]:
         """Every grade cell score of this course: one row per trainee, quiz and item.

@@ -17,6 +17,7 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     forget,
     grade,
     lint,
+    program_db,
     readiness,
 )
 from peercert.cli.app import app
