@@ -16,6 +16,7 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     feedback,
     grade,
     lint,
+    program,
     readiness,
 )
 from peercert.cli.app import app
