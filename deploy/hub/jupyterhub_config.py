@@ -24,6 +24,7 @@ Environment (all but the first have defaults):
                         a wildcard TLS certificate)
   PEERCERT_HUB_IP / PEERCERT_HUB_PORT   where the proxy listens (default all interfaces, 8000)
   PEERCERT_HUB_API_PORT the hub's own API port on 127.0.0.1 (default 8081)
+  PEERCERT_PROXY_API_PORT  the proxy's API port on 127.0.0.1 (default 8001)
   PEERCERT_STATE_DIR    the hub's database, cookie secret and proxy token (default the cwd)
   PEERCERT_HUB_TOKEN    the API token of the peercert-apply service (peercert program apply)
   PEERCERT_PROFILE      the credential profile of the readiness dashboard (default icrc-pr)
@@ -55,6 +56,8 @@ c.JupyterHub.db_url = "sqlite:///" + str(STATE / "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.ConfigurableHTTPProxy.command = ["configurable-http-proxy"]  # from npm
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{}".format(
+    os.environ.get("PEERCERT_PROXY_API_PORT", "8001"))
 
 # --- who may log in ---------------------------------------------------------------------
 # PAM (the machine's accounts, which `peercert program apply --unix-users` creates); replace
@@ -70,6 +73,7 @@ c.JupyterHub.allow_named_servers = True       # instructors: one server per cour
 c.JupyterHub.named_server_limit_per_user = 0
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = c.Spawner.http_timeout = 120  # a busy machine starts Lab slowly
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV"]
 
 
