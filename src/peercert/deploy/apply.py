@@ -56,9 +56,59 @@ def program_block(program: Program, course: CourseEntry) -> str:
              f"c.Exchange.root = {str(program.exchange_root)!r}",
              "# several instructors share the course folder through its Unix group",
              "c.CourseDirectory.groupshared = True"]
-    if program.gradebook_url:
-        lines.append(f"c.CourseDirectory.db_url = {program.gradebook_url!r}")
-    return "\n".join([*lines, END]) + "\n"
+    return "\n".join([*lines, *gradebook_lines(program, course), END]) + "\n"
+
+
+# --- the program's one gradebook --------------------------------------------------------------
+# nbgrader 0.9 keys assignments by name alone, so courses that release the same quiz cannot
+# share one set of tables: each course gets its own schema in the program's PostgreSQL
+# database. peercert.program_db (branch h2-scale) owns that scheme; until it is merged, the
+# same URL form is made here.
+
+def gradebook_lines(program: Program, course: CourseEntry) -> list[str]:
+    """The course's ``db_url`` line(s): the program's database, the course's schema."""
+    if not program.gradebook_url:
+        return []
+    try:
+        from peercert.program_db import config_lines  # type: ignore[import-not-found]
+    except ImportError:
+        url = course_db_url(program.gradebook_url, course.id)
+        return [f"c.CourseDirectory.db_url = {url!r}"]
+    return [line for line in config_lines(program, course.id).splitlines() if line]
+
+
+def course_db_url(url: str, course_id: str) -> str:
+    """``url`` with the course's schema first on the search path (PostgreSQL only)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return url
+    return parsed.update_query_dict({"options": f"-csearch_path={course_id}"}).render_as_string(
+        hide_password=False)
+
+
+def ensure_gradebook(program: Program, course: CourseEntry) -> None:
+    """The course's schema and nbgrader's tables in the program's database."""
+    if not program.gradebook_url or not program.gradebook_url.startswith("postgresql"):
+        return
+    try:
+        from peercert.program_db import create_course_gradebooks  # type: ignore[import-not-found]
+    except ImportError:
+        import sqlalchemy as sa
+
+        from peercert import nbgrader_compat as nbc
+
+        engine = sa.create_engine(program.gradebook_url)
+        try:
+            with engine.begin() as conn:
+                q = conn.dialect.identifier_preparer.quote
+                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {q(course.id)}"))
+        finally:
+            engine.dispose()
+        nbc.create_gradebook(course_db_url(program.gradebook_url, course.id))
+        return
+    create_course_gradebooks(program, [course.id])
 
 
 def ensure_course(program: Program, course: CourseEntry, report: Report) -> Path:
@@ -208,6 +258,7 @@ def apply_program(program: Program, *, hub: HubClient | None = None, unix_users:
     for course in program.courses:
         try:
             root = ensure_course(program, course, report)
+            ensure_gradebook(program, course)
             if release:
                 release_missing(program, course, report)
             enrol_students(root, course, report)
