@@ -70,7 +70,7 @@ def gradebook_lines(program: Program, course: CourseEntry) -> list[str]:
     if not program.gradebook_url:
         return []
     try:
-        from peercert.program_db import config_lines  # type: ignore[import-not-found]
+        from peercert.program_db import config_lines
     except ImportError:
         url = course_db_url(program.gradebook_url, course.id)
         return [f"c.CourseDirectory.db_url = {url!r}"]
@@ -93,7 +93,7 @@ def ensure_gradebook(program: Program, course: CourseEntry) -> None:
     if not program.gradebook_url or not program.gradebook_url.startswith("postgresql"):
         return
     try:
-        from peercert.program_db import create_course_gradebooks  # type: ignore[import-not-found]
+        from peercert.program_db import create_course_gradebooks
     except ImportError:
         import sqlalchemy as sa
 

@@ -95,7 +95,7 @@ class ReportHandler(HubOAuthenticated, web.StaticFileHandler):
         self.reports = reports
 
     @web.authenticated
-    async def get(self, path: str, include_body: bool = True) -> None:
+    async def get(self, path: str, include_body: bool = True) -> None:  # type: ignore[override]
         await self.reports.fresh(force=self.get_argument("refresh", "") == "1")
         self.root = str(self.reports.current)
         await super().get(path, include_body)

@@ -49,7 +49,7 @@ def rebuild_private(dest: str) -> None:
     shutil.rmtree(old)
 
 
-class PrivateSubmit(ExchangeSubmit):  # type: ignore[misc]  # nbgrader is untyped
+class PrivateSubmit(ExchangeSubmit):
     """``nbgrader submit`` whose inbound copy only its trainee and the graders can read."""
 
     def copy_files(self) -> None:
