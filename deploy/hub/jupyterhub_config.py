@@ -77,6 +77,11 @@ c.Spawner.start_timeout = c.Spawner.http_timeout = 120  # a busy machine starts 
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV"]
 
 
+# The gradebook's URL when program.toml says gradebook_url = "env:PEERCERT_DB_URL": given to
+# instructors' course servers and the readiness service only.
+GRADEBOOK_ENV = "PEERCERT_DB_URL"
+
+
 def _pre_spawn(spawner):
     groups = {g.name for g in spawner.user.groups}
     try:
@@ -87,8 +92,10 @@ def _pre_spawn(spawner):
         raise web.HTTPError(403, str(exc)) from exc
     spawner.notebook_dir = plan.notebook_dir
     spawner.disable_user_config = plan.disable_user_config
-    spawner.environment = {**spawner.environment, **plan.env,
-                           "JUPYTER_CONFIG_PATH": str(plan.config_dir)}
+    env = {**plan.env, "JUPYTER_CONFIG_PATH": str(plan.config_dir)}
+    if plan.role == "instructor" and GRADEBOOK_ENV in os.environ:
+        env[GRADEBOOK_ENV] = os.environ[GRADEBOOK_ENV]  # never to a trainee's server
+    spawner.environment = {**spawner.environment, **env}
 
 
 c.Spawner.pre_spawn_hook = _pre_spawn
@@ -110,7 +117,7 @@ c.JupyterHub.services = [
             "PEERCERT_PROFILE": os.environ.get("PEERCERT_PROFILE", "icrc-pr"),
             "PEERCERT_DASHBOARD_DIR": str(STATE / "readiness-dashboard"),
             **{k: os.environ[k] for k in ("PEERCERT_EVIDENCE", "PEERCERT_DASHBOARD_TTL",
-                                          "PATH") if k in os.environ},
+                                          "PATH", GRADEBOOK_ENV) if k in os.environ},
         },
     },
 ]
