@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,7 @@ class LoadResult:
     submit_seconds: float = 0.0
     total_seconds: float = 0.0
     rounds: int = 0
+    grade_seconds: float = 0.0      # time spent in grading calls (collect not included)
     graded: Counter[str] = field(default_factory=Counter)
     reads: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -56,7 +58,8 @@ class LoadResult:
         return [
             f"trainees submitting:  {self.trainees} in {self.submit_seconds:.1f} s",
             f"collect+grade rounds: {self.rounds}; graded once: "
-            f"{sum(1 for n in self.graded.values() if n == 1)} of {self.trainees}",
+            f"{sum(1 for n in self.graded.values() if n == 1)} of {self.trainees}; "
+            f"grading took {self.grade_seconds:.1f} s",
             f"formgrader reads:     {len(self.reads)}, median {statistics.median(lat) * 1000:.0f}"
             f" ms, p95 {p95 * 1000:.0f} ms",
             f"errors:               {len(self.errors)}",
@@ -98,8 +101,11 @@ def submit(exchange: Path, course_id: str, quiz: str, trainee: str, work: Path) 
 
 def run_load(course: Path, exchange: Path, course_id: str, quiz: str, trainees: list[str],
              work: Path, *, window: float = 60.0, read: Callable[[], None] | None = None,
-             seed: int = 0) -> LoadResult:
-    """Submit, collect, grade and read formgrader together; see the module docstring."""
+             seed: int = 0, stock: bool = False) -> LoadResult:
+    """Submit, collect, grade and read formgrader together; see the module docstring.
+
+    ``stock`` grades with ``nbgrader autograde`` (one call per new trainee, which runs each
+    notebook) instead of ``peercert grade``: the same load, the stock grader."""
     from peercert.course import nbgrader_api
     from peercert.grade import grade_quiz
 
@@ -111,12 +117,14 @@ def run_load(course: Path, exchange: Path, course_id: str, quiz: str, trainees: 
     at = sorted((rng.uniform(0, window * 0.9), t) for t in trainees)
     result = LoadResult(len(trainees))
     done = threading.Event()
+    finished: list[float] = []
     start = time.monotonic()
 
     def one(when: float, trainee: str) -> None:
         time.sleep(max(0.0, start + when - time.monotonic()))
         try:
             submit(exchange, course_id, quiz, trainee, work / trainee)
+            finished.append(time.monotonic())
         except BaseException as exc:
             result.errors.append(f"submit {trainee}: {exc!r}")
 
@@ -138,12 +146,20 @@ def run_load(course: Path, exchange: Path, course_id: str, quiz: str, trainees: 
             result.errors.append(f"collect: {got.get('error') or got.get('log')}")
             return
         new = sorted(set(_submitters(course, quiz)) - set(result.graded))
-        if new:
+        t0 = time.monotonic()
+        if new and stock:
+            for trainee in new:
+                out = api.autograde(quiz, trainee)
+                if not out.get("success"):
+                    result.errors.append(f"autograde {trainee}: {out.get('error')}")
+                result.graded[trainee] += 1
+        elif new:
             report = grade_quiz(course, quiz, students=new)
             for r in report.results:
                 if r.status == "failed":
                     result.errors.append(f"grade {r.trainee}: {r.status}")
                 result.graded[r.trainee] += 1
+        result.grade_seconds += time.monotonic() - t0
         result.rounds += 1
 
     readers = [threading.Thread(target=reader, daemon=True)] if read else []
@@ -154,7 +170,7 @@ def run_load(course: Path, exchange: Path, course_id: str, quiz: str, trainees: 
         while not all(f.done() for f in futures):
             grade_round()
             time.sleep(1.0)
-    result.submit_seconds = time.monotonic() - start
+    result.submit_seconds = max(finished, default=start) - start
     grade_round()  # everything submitted: the last round collects the rest
     result.total_seconds = time.monotonic() - start
     done.set()
@@ -215,6 +231,25 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 def main() -> int:  # pragma: no cover (a measurement)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--trainees", type=int, default=100)
+    ap.add_argument("--window", type=float, default=60.0)
+    ap.add_argument("--quiz", default="boundaries")
+    ap.add_argument("--stock", action="store_true",
+                    help="also run the same load graded by stock nbgrader autograde")
+    args = ap.parse_args()
+    runs = [False, True] if args.stock else [False]
+    figures = [_measure(args, stock) for stock in runs]
+    if args.stock:
+        (_, ours), (_, theirs) = figures
+        print(f"grading time, stock nbgrader autograde / peercert grade: {theirs:.1f} s / "
+              f"{ours:.1f} s = {theirs / max(ours, 0.01):.1f}x")
+    print(f"command: python bench/hub_load.py --trainees {args.trainees} --window {args.window:g}"
+          + (" --stock" if args.stock else ""))
+    return 1 if any(bad for bad, _ in figures) else 0
+
+
+def _measure(args: argparse.Namespace, stock: bool) -> tuple[bool, float]:  # pragma: no cover
     import os
     import secrets
     import socket
@@ -225,11 +260,6 @@ def main() -> int:  # pragma: no cover (a measurement)
     from peercert.deploy import apply_program
     from peercert.program import load_program
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--trainees", type=int, default=100)
-    ap.add_argument("--window", type=float, default=60.0)
-    ap.add_argument("--quiz", default="boundaries")
-    args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="peercert-hubload-"))
     names = [f"l{i:03d}" for i in range(args.trainees)]
     server_url = os.environ.get("PEERCERT_PG_URL", "")
@@ -268,19 +298,20 @@ def main() -> int:  # pragma: no cover (a measurement)
             requests.get(url, headers=headers, timeout=30).raise_for_status()
 
         result = run_load(course, program.exchange_root, cid, args.quiz, names, root / "work",
-                          window=args.window, read=read)
+                          window=args.window, read=read, stock=stock)
         problems = check(result, course, args.quiz, names)
     finally:
         server.terminate()
         server.wait(timeout=30)
         if server_url:
             drop_database(server_url, db_name)
+    print(f"--- graded by {'stock nbgrader autograde' if stock else 'peercert grade'}; "
+          f"gradebook: {'PostgreSQL' if db else 'SQLite'}")
     print("\n".join(result.lines()))
     for p in problems:
         print("PROBLEM:", p)
-    print(f"gradebook: {'PostgreSQL' if db else 'SQLite'}; course in {root}")
-    print(f"command: python bench/hub_load.py --trainees {args.trainees} --window {args.window:g}")
-    return 1 if problems else 0
+    shutil.rmtree(root, ignore_errors=True)
+    return bool(problems), result.grade_seconds
 
 
 if __name__ == "__main__":

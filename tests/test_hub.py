@@ -409,6 +409,7 @@ def bank_keys() -> dict[str, tuple[str, float]]:
 ANSWERED = 3  # the trainee answers the first three questions right and leaves the rest
 
 
+@pytest.mark.browser
 def test_trainee_fetches_answers_and_submits(hub: Hub, browser: Browser) -> None:
     t1 = hub.people["t1"]
     north = hub.program.courses[0].id
@@ -482,6 +483,7 @@ def answer(page: Page, n: int, key: str) -> None:
         .to_have_count(1)
 
 
+@pytest.mark.browser
 def test_trainee_of_another_course_sees_neither_course_nor_files(hub: Hub,
                                                                  browser: Browser) -> None:
     t3 = hub.people["t3"]
@@ -505,8 +507,17 @@ def test_trainee_of_another_course_sees_neither_course_nor_files(hub: Hub,
         # nor can they open the other trainee's server
         other = page.goto(f"{hub.user_host(hub.people['t1'])}/user/{hub.people['t1']}/lab")
         assert other is not None and other.status == 403
+        # nor start a course server, even of their own course: the spawn hook refuses
+        page.goto(f"{hub.public}/hub/spawn/{t3}/{south}")
+        deadline = time.monotonic() + 60
+        while not any(f"{t3} is not an instructor of {south}" in line for line in hub.log):
+            assert time.monotonic() < deadline, "the spawn hook did not refuse"
+            time.sleep(0.5)
+    server = hub.api("GET", f"/users/{t3}").json()["servers"].get(south, {})
+    assert not server.get("ready")
 
 
+@pytest.mark.browser
 def test_instructor_grades_in_formgrader_inside_the_hub(hub: Hub, browser: Browser) -> None:
     ana, t1 = hub.people["ana"], hub.people["t1"]
     north = hub.program.courses[0].id
@@ -551,6 +562,7 @@ def test_instructor_grades_in_formgrader_inside_the_hub(hub: Hub, browser: Brows
         expect(sub.locator(".score")).to_contain_text(f"{expected:g} / ")
 
 
+@pytest.mark.browser
 def test_program_staff_see_readiness_and_nothing_else(hub: Hub, browser: Browser) -> None:
     pat, ana, t1 = hub.people["pat"], hub.people["ana"], hub.people["t1"]
     service = f"http://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
