@@ -6,6 +6,9 @@ deploy/hub/jupyterhub_config.py, configurable-http-proxy and a test password (Du
 on loopback, every server on its own ``<user>.peercert.localhost`` subdomain, which Chromium
 resolves to loopback. Two courses of two sites plus a 100-trainee course for the load test.
 
+The browser tests are one story, in file order: a trainee submits, the instructor grades it,
+staff read readiness; the load test and the re-apply come last.
+
 Screenshots go to ``$PEERCERT_ARTIFACTS/hub`` (default ``test-artifacts/hub``); a failing
 browser test prints the page's console.
 """
