@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from peercert.cli import app
 from peercert.deploy import apply_program, names
 from peercert.deploy.apply import BEGIN
-from peercert.program_db import course_db_url
 from peercert.deploy.dashboard import readiness_command
 from peercert.deploy.spawn import SpawnRefused, plan_spawn
 from peercert.program import load_program
+from peercert.program_db import course_db_url
 from peercert_trainee.exchange import rebuild_private
 
 PROGRAM = """
