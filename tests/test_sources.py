@@ -82,3 +82,18 @@ def test_no_module_depends_on_files_outside_the_course(path):
     for cell in nb.cells:
         assert "../shared" not in cell.source and "shared/reference" not in cell.source, path.name
         assert "reference file" not in cell.source and "project brief" not in cell.source, path.name
+
+
+def test_the_product_depends_on_no_file_outside_the_repository():
+    """Profiles, the library, modules, banks and docs cite the course's own source list."""
+    roots = ["src", "trainee/src", "profiles", "modules", "assignments", "docs", "deploy"]
+    hits = []
+    for root in roots:
+        for path in sorted((REPO / root).rglob("*")):
+            if not path.is_file() or path.suffix not in {".py", ".toml", ".md", ".yaml",
+                                                          ".ipynb", ".j2", ".html", ".json"}:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "../shared" in text or "peer-support-facts.md" in text:
+                hits.append(str(path.relative_to(REPO)))
+    assert hits == [], hits

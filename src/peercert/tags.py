@@ -1,6 +1,6 @@
 """Controlled vocabularies that tag items, modules and profiles.
 
-Sources: ../shared/reference/peer-support-facts.md (SAMHSA 2011 working definition of
+Sources: docs/sources.md, the course's source list (SAMHSA 2011 working definition of
 recovery; SAMHSA 2015 core competencies for peer workers; IC&RC Peer Recovery domains).
 """
 
