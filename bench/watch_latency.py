@@ -29,20 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import exchange
 import factory
-from _cohort import quiz_items
+from _cohort import release_course
 
-from peercert.course import init_course, nbgrader_api
 from peercert.nbgrader_compat import parse_utc
 
 
 def make_course(root: Path, n_items: int) -> Path:
-    data = factory.bank("bench", items=quiz_items(n_items))
-    cur = factory.curriculum(root / "curriculum", [data])
-    course = init_course(root / "course", source_root=cur)
-    api = nbgrader_api(course)
-    assert api.generate_assignment("bench")["success"]
-    assert api.release_assignment("bench")["success"]
-    return course
+    return release_course(root, n_items)[0]
 
 
 def released_page(course: Path, inbound: Path) -> Path:
