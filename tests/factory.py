@@ -13,6 +13,8 @@ from typing import Any
 import nbformat
 import yaml
 
+from peercert.answers import typed_literal, with_answer
+
 TAGS = {"competencies": ["C1"], "domain": "ethical-responsibility", "module": "06-boundaries"}
 
 
@@ -131,6 +133,11 @@ def module(root: Path, module_id: str = "06-boundaries", quiz: str = "quiz1",
     return path
 
 
+def typed(answers: dict[str, Any]) -> dict[str, str]:
+    """Answers given as values ("B", ["A", "C"], False) as the literals a trainee types."""
+    return {item: typed_literal(value) for item, value in answers.items()}
+
+
 def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A released quiz notebook filled in like a trainee would: edit answer cells only.
 
@@ -149,8 +156,7 @@ def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.Noteb
         elif item in answers and cell.cell_type == "markdown":
             cell.source = answers[item]
         elif item in answers:
-            var = cell.source.splitlines()[-1].split("=")[0].strip()
-            cell.source = cell.source.rsplit("\n", 1)[0] + f"\n{var} = {answers[item]}"
+            cell.source = with_answer(cell.source, answers[item])
     return nb
 
 

@@ -92,8 +92,19 @@ def literal_answer(source: str) -> Any:
     return env[name]
 
 
+def typed_literal(answer: Any) -> str:
+    """The literal a trainee types for ``answer``, between the quote marks the quiz gives:
+    ``"B"``, ``"A, C"`` (a list of letters), ``"True"``. Read back with :func:`literal_answer`
+    and :func:`peercert.scoring.normalize`, it is ``answer`` again."""
+    if isinstance(answer, (list, tuple)):
+        answer = ", ".join(str(x) for x in answer)
+    return json.dumps(str(answer), ensure_ascii=False)  # a JSON string is a Python literal
+
+
 def with_answer(source: str, literal: str) -> str:
-    """An answer cell's source with its answer replaced by ``literal`` (source text)."""
+    """An answer cell's source with its answer replaced by ``literal`` (source text): the
+    cell's last line binds the answer variable (``answer_3 = ""`` as released), lines above
+    it are kept."""
     head, _, last = source.rpartition("\n")
     var = assigned_name(last) or last.split("=")[0].strip()
     return f"{head}\n{var} = {literal}" if head else f"{var} = {literal}"
