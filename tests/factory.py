@@ -170,6 +170,36 @@ def submit(course: Path, quiz: str, trainee: str, nb: nbformat.NotebookNode,
     return folder
 
 
+def release(course: Path, quiz: str = "quiz1", duedate: str | None = None) -> Path:
+    """Release a built quiz without starting an nbgrader app; returns the released notebook.
+
+    nbgrader's own ``generate_assignment`` preprocessors, in the order ``GenerateAssignment``
+    lists them and with the course's config, run in-process on ``source/<quiz>/<quiz>.ipynb``:
+    the gradebook gets the assignment (with ``duedate``), notebook and cell rows ``SaveCells``
+    writes, and ``release/<quiz>/`` the notebook trainees fetch. A test in
+    test_nbgrader_compat.py checks both against ``nbgrader generate_assignment``'s.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.converters.generate_assignment import GenerateAssignment
+
+    from peercert.course import Course
+
+    c = Course.open(course)
+    c.create_gradebook()
+    with Gradebook(c.db_url, c.course_id) as gb:
+        gb.update_or_create_assignment(quiz, **({"duedate": duedate} if duedate else {}))
+    nb = nbformat.read(c.folder("source") / quiz / f"{quiz}.ipynb", as_version=4)
+    resources: dict[str, Any] = {
+        "nbgrader": {"notebook": quiz, "assignment": quiz, "db_url": c.db_url},
+        "metadata": {"path": str(c.folder("source") / quiz)}}
+    for step in GenerateAssignment.class_traits()["preprocessors"].default():
+        nb, resources = step(config=c.config).preprocess(nb, resources)
+    out = c.folder("release") / quiz / f"{quiz}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
+
+
 def session_guide(root: Path, module: str = "06-boundaries", hours: float = 4,
                   domain_hours: dict[str, float] | None = None) -> Path:
     """A facilitator guide (``modules/facilitator/<module>.md``) whose agenda adds up.
