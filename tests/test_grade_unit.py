@@ -270,3 +270,17 @@ def test_a_regrade_keeps_manual_scores_flags_them_and_updates_auto_scores(quiz, 
     # nbgrader's SaveAutoGrades: a regraded cell with a manual score is flagged for review
     assert kept.manual_score == 3.0 and kept.needs_manual_grade
     assert len(gradebook.assignment_submissions("quiz1")) == 1
+
+
+def test_grading_leaves_the_gradebook_file_as_nbgrader_does(quiz):
+    """No persistent setting changed: the rollback journal, SQLite's default page cache."""
+    import sqlite3
+
+    _submit(quiz, "ana", RIGHT)
+    _grade(quiz)
+    conn = sqlite3.connect(quiz / "gradebook.db")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        assert conn.execute("PRAGMA cache_size").fetchone() == (-2000,)
+    finally:
+        conn.close()

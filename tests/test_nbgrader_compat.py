@@ -103,12 +103,24 @@ def test_duplicate_grade_ids_as_nbgrader_does():
         ("nbgrader" in c.metadata) for c in nb.cells]
 
 
-@pytest.mark.parametrize("stamp", ["2026-11-20 10:00:00.000000 UTC",
+@pytest.mark.parametrize("stamp", ["2026-11-20 10:00:00.000000 UTC", "2026-11-20 23:59:59 UTC",
+                                   "2026-11-20 10:00:00.123456 Europe/Paris",
                                    "2026-11-20 10:00:00.5 -0500", "2026-11-20T10:00:00"])
 def test_parse_utc_matches_nbgrader(stamp):
     from nbgrader.utils import parse_utc
 
     assert nbc.parse_utc(stamp) == parse_utc(stamp)
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-30 10:00:00.000000 UTC", "2026-11-20 24:00:00 UTC",
+                                   "2026-11-20 10:61:00.000000 UTC"])
+def test_parse_utc_refuses_what_nbgrader_refuses(stamp):
+    from nbgrader.utils import parse_utc
+
+    with pytest.raises(ValueError):
+        parse_utc(stamp)
+    with pytest.raises(ValueError):
+        nbc.parse_utc(stamp)
 
 
 @pytest.mark.parametrize(("method", "score", "late"), [
@@ -310,3 +322,13 @@ def test_in_process_release_matches_generate_assignment(course, tmp_path):
             engine.dispose()
 
     assert rows(twin) == rows(course)
+
+
+def test_new_uuids_are_version_4_like_nbgraders():
+    import uuid
+
+    ids = nbc.new_uuids(500)
+    assert len(set(ids)) == 500 and len(nbc.new_uuid()) == 32
+    for text in ids:
+        value = uuid.UUID(text)
+        assert value.hex == text and value.version == 4 and value.variant == uuid.RFC_4122

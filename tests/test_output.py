@@ -40,3 +40,29 @@ def test_a_failed_write_keeps_the_good_file_and_leaves_no_temporary(
         output.write_text(target, "half")
     assert target.read_text(encoding="utf-8") == "good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_writes_make_folders_and_give_the_mode_open_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = os.umask(0o027)
+    try:
+        path = output.write_bytes(tmp_path / "a" / "b" / "x.json", b"{}")
+        again = output.write_bytes(path, b"[]")  # over an existing file, folder there
+    finally:
+        os.umask(old)
+    assert again == path and path.read_bytes() == b"[]"
+    assert path.stat().st_mode & 0o777 == 0o640
+    monkeypatch.setattr(output, "FILE_MODE", 0o600)
+    output.write_bytes(path, b"{}")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["x.json"]
+
+
+def test_notebook_json_is_json_dumps_with_indent_1() -> None:
+    import json
+
+    cells = [{"cell_type": "code", "source": "answer_1 = \"B\"\n# é \u2028", "metadata": {
+        "nbgrader": {"points": 1.5, "grade": True}}, "outputs": [], "execution_count": None}]
+    for nb in ({}, {"cells": []}, {"cells": cells * 3, "metadata": {"x": [1, {}, []]},
+                                   "nbformat": 4}, {1: "not a string key", "cells": cells}):
+        assert output.notebook_json(nb) == json.dumps(nb, indent=1)
