@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peercert.readiness.course_evidence import COMPLETION, CourseError, course_evidence
+from peercert.readiness.course_evidence import CourseError, course_evidence
 from peercert.readiness.evaluate import Readiness, evaluate
 from peercert.readiness.evidence import load_evidence, load_roster
 from peercert.readiness.profile import load_profile
@@ -51,12 +51,13 @@ class ReadinessResult:
 
 
 def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of: date,
-                    rosters: Sequence[Path] = (), completion: float = COMPLETION) -> Evidence:
+                    rosters: Sequence[Path] = (), completion: float | None = None) -> Evidence:
     """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing).
 
     Each course contributes its attendance, and on module completion its measured
     self-study and provider-approved hours, every record labelled with its source; which of
-    them count is the profile's call, made by ``evaluate``.
+    them count is the profile's call, made by ``evaluate``. ``completion`` (percent of a
+    module quiz's points), when given, replaces each course's ``c.Peercert.completion_percent``.
     """
     found = course_evidence([Path(c) for c in courses], completion, as_of)
     extra = [load_roster(Path(p)) for p in rosters]
@@ -69,7 +70,7 @@ def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of:
 
 def run_readiness(profile: str, courses: list[Path], evidence: list[Path], out: Path,
                   profiles_dir: Path | None = None, *, as_of: date | None = None,
-                  rosters: Sequence[Path] = (), completion: float = COMPLETION) -> ReadinessResult:
+                  rosters: Sequence[Path] = (), completion: float | None = None) -> ReadinessResult:
     """Evaluate a credential profile for every trainee and write the reports into ``out``.
 
     ``profile`` is an id from ``profiles_dir`` (default: the profiles shipped with peercert)
@@ -115,7 +116,7 @@ class TraineeProgress:
 
 def progress(trainee_id: str, profile: str, courses: list[Path], evidence: Sequence[Path] = (),
              profiles_dir: Path | None = None, *, as_of: date | None = None,
-             rosters: Sequence[Path] = (), completion: float = COMPLETION) -> TraineeProgress:
+             rosters: Sequence[Path] = (), completion: float | None = None) -> TraineeProgress:
     """One trainee's readiness ("my progress"); in a notebook it displays as a page."""
     spec = load_profile(profile, profiles_dir)
     day = as_of or date.today()
