@@ -125,40 +125,47 @@ def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return meta if isinstance(meta, Mapping) else None
 
 
+def flags(meta: Mapping[str, Any] | None) -> tuple[bool, bool, bool]:
+    """(``is_grade``, ``is_solution``, ``is_locked``) of a cell's nbgrader metadata at once."""
+    if not meta:
+        return False, False, False
+    grade = bool(meta.get("grade", False))
+    solution = bool(meta.get("solution", False))
+    return grade, solution, not solution and (grade or bool(meta.get("locked", False)))
+
+
 def is_grade(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_grade``."""
-    meta = _nbgrader_meta(cell)
-    return bool(meta and meta.get("grade", False))
+    return flags(_nbgrader_meta(cell))[0]
 
 
 def is_solution(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_solution``."""
-    meta = _nbgrader_meta(cell)
-    return bool(meta and meta.get("solution", False))
+    return flags(_nbgrader_meta(cell))[1]
 
 
 def is_locked(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_locked``: grade cells that are not solutions are always locked."""
-    meta = _nbgrader_meta(cell)
-    if not meta or is_solution(cell):
-        return False
-    return True if is_grade(cell) else bool(meta.get("locked", False))
+    return flags(_nbgrader_meta(cell))[2]
 
 
 def grade_id(cell: Mapping[str, Any]) -> str | None:
-    meta = _nbgrader_meta(cell)
-    return meta.get("grade_id") if meta else None
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if type(meta) is dict:  # the common case first: this runs for every cell, several times
+        return meta.get("grade_id")
+    return meta.get("grade_id") if isinstance(meta, Mapping) and meta else None
 
 
 def compute_checksum(cell: Mapping[str, Any]) -> str:
     """``nbgrader.utils.compute_checksum`` on a cell's JSON (source as one string)."""
     source = cell.get("source", "")
+    grade, solution, locked = flags(_nbgrader_meta(cell))
     m = hashlib.md5()
     for part in ("".join(source) if isinstance(source, list) else source, cell["cell_type"],
-                 str(is_grade(cell)), str(is_solution(cell)), str(is_locked(cell)),
+                 str(grade), str(solution), str(locked),
                  cell["metadata"]["nbgrader"]["grade_id"]):
         m.update(part.encode("utf-8"))
-    if is_grade(cell):
+    if grade:
         m.update(str(float(cell["metadata"]["nbgrader"]["points"])).encode("utf-8"))
     return m.hexdigest()
 
@@ -170,7 +177,7 @@ def dedupe_grade_ids(cells: list[dict[str, Any]]) -> list[int]:
     dropped = []
     for index in range(len(cells) - 1, -1, -1):
         cell = cells[index]
-        if not (is_grade(cell) or is_solution(cell) or is_locked(cell)):
+        if not any(flags(_nbgrader_meta(cell))):
             continue
         gid = cell["metadata"]["nbgrader"]["grade_id"]
         if gid in seen:
