@@ -324,11 +324,15 @@ def test_in_process_release_matches_generate_assignment(course, tmp_path):
     assert rows(twin) == rows(course)
 
 
-def test_new_uuids_are_version_4_like_nbgraders():
+def test_new_row_ids_are_uuids_in_increasing_order():
+    import time
     import uuid
 
-    ids = nbc.new_uuids(500)
-    assert len(set(ids)) == 500 and len(nbc.new_uuid()) == 32
-    for text in ids:
+    ids = nbc.new_uuids(5000)
+    time.sleep(0.002)
+    later = nbc.new_uuids(3)
+    assert len(set(ids)) == 5000 and ids == sorted(ids) and later[0] > ids[-1]
+    assert len(nbc.new_uuid()) == 32
+    for text in ids[:50] + later:
         value = uuid.UUID(text)
-        assert value.hex == text and value.version == 4 and value.variant == uuid.RFC_4122
+        assert value.hex == text and value.version == 7 and value.variant == uuid.RFC_4122

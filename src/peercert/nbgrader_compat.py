@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import os
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -227,13 +228,23 @@ def new_uuid() -> str:
 
 
 def new_uuids(n: int) -> list[str]:
-    """``n`` of :func:`new_uuid`'s ids (random version-4 UUIDs as hex), from one read of the
-    system's randomness instead of one per id."""
-    raw = bytearray(os.urandom(16 * n))
-    raw[6::16] = bytes((x & 0x0F) | 0x40 for x in raw[6::16])  # version 4
-    raw[8::16] = bytes((x & 0x3F) | 0x80 for x in raw[8::16])  # RFC 4122 variant
-    text = raw.hex()
-    return [text[i:i + 32] for i in range(0, 32 * n, 32)]
+    """``n`` new row ids, 32 hex digits like :func:`new_uuid`'s, in increasing order.
+
+    Time-ordered UUIDs (version 7 of RFC 9562: milliseconds since 1970, then a counter
+    within this call, then random bits) instead of nbgrader's random version-4 ones: the
+    gradebook's indexes are keyed by these ids, and new keys that sort after the old ones
+    are appended to an index instead of landing on a random page of it, which keeps a batch
+    of grades fast in a gradebook of millions of rows. nbgrader only compares ids.
+    """
+    ms = time.time_ns() // 1_000_000
+    raw = os.urandom(8 * n)
+    out = []
+    head = (ms & (1 << 48) - 1) << 80 | 0x7 << 76 | 0b10 << 62  # time, version, variant
+    for i in range(n):  # the counter: 12 bits before the variant, 20 after it
+        rand = int.from_bytes(raw[8 * i:8 * i + 8], "big") & (1 << 42) - 1
+        value = head | (i >> 20 & 0xFFF) << 64 | (i & 0xFFFFF) << 42 | rand
+        out.append(f"{value:032x}")
+    return out
 
 
 # --- scores: nbgrader.api.Grade.score and SaveAutoGrades ----------------------------------
