@@ -3,11 +3,12 @@
     python bench/grade_startup.py --trainees 30 --items 20 --runs 3
 
 For each command, on the same cohort and a fresh copy of the same ungraded gradebook: the
-time from process start to the first autograded notebook on disk (the first submission
-scored and written), to exit, and the CPU time the command used (its worker processes
-included). Both are timed from outside, by watching ``autograded/`` every 2 ms: nothing in
-either program is changed. peercert is run ``--runs`` times (best shown, all listed); stock
-nbgrader, which takes about a minute for 30 trainees, ``--stock-runs`` times (0 to skip).
+time from process start to the first autograded notebook on disk with its scores in it
+(the first submission scored and written), to exit, and the CPU time the command used (its
+worker processes included). Both are timed from outside, by watching ``autograded/`` every
+2 ms: nothing in either program is changed. peercert is run ``--runs`` times (best shown,
+all listed); stock nbgrader, which takes about a minute for 30 trainees, ``--stock-runs``
+times (0 to skip).
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ from _cohort import make_course
 
 
 def _first_notebook(autograded: Path) -> bool:
-    return any(autograded.glob("*/bench/bench.ipynb"))
+    """An autograded notebook holds a score: its grade cells' output ("Points: 1 of 1").
+
+    nbgrader copies each submission into ``autograded/`` before it runs it, so the file
+    alone does not mean scored; both graders print ``check``'s reasoning into the outputs.
+    """
+    for path in autograded.glob("*/bench/bench.ipynb"):
+        try:
+            if b"Points: " in path.read_bytes():
+                return True
+        except OSError:  # being replaced
+            continue
+    return False
 
 
 def run(cmd: list[str], course: Path, pristine: Path) -> dict[str, float]:
@@ -33,16 +45,18 @@ def run(cmd: list[str], course: Path, pristine: Path) -> dict[str, float]:
     shutil.rmtree(course / "autograded", ignore_errors=True)
     shutil.rmtree(course / ".peercert", ignore_errors=True)
     shutil.copy(pristine, course / "gradebook.db")
+    log = course.parent / "command.log"  # a file, not a pipe: nbgrader logs a lot
     before = os.times()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=course, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    first = None
-    while proc.poll() is None:
-        if first is None and _first_notebook(course / "autograded"):
-            first = time.perf_counter() - t0
-        time.sleep(0.002)
-    total = time.perf_counter() - t0
-    err = proc.stderr.read().decode() if proc.stderr else ""
+    with log.open("wb") as err_out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=course, stdout=subprocess.DEVNULL, stderr=err_out)
+        first = None
+        while proc.poll() is None:
+            if first is None and _first_notebook(course / "autograded"):
+                first = time.perf_counter() - t0
+            time.sleep(0.002)
+        total = time.perf_counter() - t0
+    err = log.read_text(errors="replace")
     if proc.returncode:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
     if first is None:  # finished between two looks
