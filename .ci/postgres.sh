@@ -2,7 +2,8 @@
 #
 # The cluster lives in one `mktemp -d` directory (data, unix socket, log), listens on
 # 127.0.0.1 only, on a free port, and is stopped and deleted when the sourcing shell exits.
-# PEERCERT_PG_URL names a password login role with CREATEDB, connected to the `postgres`
+# PEERCERT_PG_URL names a password login role with CREATEDB and CREATEROLE (the read-only
+# program-staff role test creates roles), connected to the `postgres`
 # database, so tests can create and drop their own databases.
 #
 # The server refuses to run as root: as root, initdb and pg_ctl run as the `postgres` OS user;
@@ -132,7 +133,7 @@ EOF
     fi
 
     if ! "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$root" -p "$port" -U postgres -d postgres \
-            -c "CREATE ROLE peercert LOGIN CREATEDB PASSWORD '$password'" >/dev/null; then
+            -c "CREATE ROLE peercert LOGIN CREATEDB CREATEROLE PASSWORD '$password'" >/dev/null; then
         return 1
     fi
     export PEERCERT_PG_URL="postgresql://peercert:$password@127.0.0.1:$port/postgres"

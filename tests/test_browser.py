@@ -104,18 +104,20 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 
 @contextmanager
-def jupyter(command: str, root: Path, home: Path, *options: str) -> Iterator[Jupyter]:
+def jupyter(command: str, root: Path, home: Path, *options: str,
+            env: dict[str, str] | None = None) -> Iterator[Jupyter]:
     """``jupyter <command>`` serving ``root`` (also its working directory, where nbgrader
-    finds the course's nbgrader_config.py); stopped with its kernels on exit."""
+    finds the course's nbgrader_config.py); stopped with its kernels on exit. ``env`` adds to
+    (or replaces) the isolated environment's variables."""
     port, token = _free_port(), secrets.token_hex(16)
     server = Jupyter(f"http://127.0.0.1:{port}", token)
     # --allow-root: CI containers run as root; the server is bound to localhost either way
     cmd = [str(BIN / "jupyter"), command, "--no-browser", "--allow-root",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", *options]
-    proc = subprocess.Popen(cmd, cwd=root, env=isolated_env(home), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=root, env={**isolated_env(home), **(env or {})},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     listening = threading.Event()
 
     def read_log() -> None:  # also keeps the pipe drained for as long as the server runs

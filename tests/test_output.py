@@ -42,19 +42,20 @@ def test_a_failed_write_keeps_the_good_file_and_leaves_no_temporary(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
-def test_writes_make_folders_and_give_the_mode_open_would(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_make_folders_and_give_files_their_modes(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
-        path = output.write_bytes(tmp_path / "a" / "b" / "x.json", b"{}")
+        path = output.write_bytes(tmp_path / "a" / "b" / "x.json", b"{}")  # private
         again = output.write_bytes(path, b"[]")  # over an existing file, folder there
+        public = output.write_bytes(tmp_path / "a" / "p.txt", b"x", output.PUBLIC)
+        odd = output.write_bytes(tmp_path / "a" / "o.txt", b"x", output.Modes(0o604, None))
     finally:
         os.umask(old)
     assert again == path and path.read_bytes() == b"[]"
-    assert path.stat().st_mode & 0o777 == 0o640
-    monkeypatch.setattr(output, "FILE_MODE", 0o600)
-    output.write_bytes(path, b"{}")
     assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
+    assert public.stat().st_mode & 0o777 == 0o640  # what open gives under the umask
+    assert odd.stat().st_mode & 0o777 == 0o604  # exactly, whatever the umask
     assert sorted(p.name for p in path.parent.iterdir()) == ["x.json"]
 
 

@@ -205,3 +205,15 @@ def test_filesystem_exchange_fetch_submit_collect(course, tmp_path):
     assert (submitted.parent / "timestamp.txt").exists()
     report = grade_quiz(course, "quiz1")
     assert report.results[0].score == 7.0
+    # stock feedback after peercert grade: autograded/ carries the submission secret as stock
+    # autograde copies it, so nbgrader's release_feedback and fetch_feedback find the page
+    trainee = submitted.parent.parent.name
+    assert (course / "autograded" / trainee / "quiz1" / "submission_secret.txt").read_text() == (
+        submitted.parent / "submission_secret.txt").read_text()
+    api = nbgrader_api(course)
+    assert api.generate_feedback("quiz1")["success"]
+    res = api.release_feedback("quiz1")
+    assert res["success"], res.get("error")
+    run(["fetch_feedback", "quiz1"], home)
+    [page] = (home / "quiz1" / "feedback").glob("*/quiz1.html")
+    assert "Points:" in page.read_text(encoding="utf-8")

@@ -8,12 +8,9 @@ SQLite gradebook, which the rest of the suite covers.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +18,10 @@ import factory
 import pandas as pd
 import psycopg2
 import pytest
-from conftest import COURSE_ENV, make_course, require_service
+from conftest import COURSE_ENV, libpq_url, make_course
 from nbgrader.api import Gradebook
 from psycopg2 import sql
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from peercert.analyze.load import load_course
@@ -56,50 +52,6 @@ BULK = 250
 # on, psycopg2 before.
 DRIVERS = pytest.mark.parametrize("pg_db", ["postgresql+psycopg", "postgresql+psycopg2"],
                                   indirect=True)
-
-
-def _libpq(url: str) -> str:
-    """A SQLAlchemy URL (postgresql+psycopg2://...) as libpq reads it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> str:
-    """The server in PEERCERT_PG_URL, as a role that may CREATE DATABASE."""
-    url = os.environ.get("PEERCERT_PG_URL", "")
-    if not url:
-        require_service("PostgreSQL (PEERCERT_PG_URL is not set)")
-    try:
-        psycopg2.connect(_libpq(url), connect_timeout=5).close()
-    except psycopg2.OperationalError as exc:
-        require_service(f"PostgreSQL at PEERCERT_PG_URL ({' '.join(str(exc).split())})")
-    return url
-
-
-@pytest.fixture
-def pg_db(request: pytest.FixtureRequest, pg_url: str) -> Iterator[str]:
-    """A fresh, empty database for one test; dropped afterwards.
-
-    Its URL keeps PEERCERT_PG_URL's driver unless the test names one (indirect parameter).
-    """
-    name = f"peercert_test_{uuid.uuid4().hex[:12]}"
-    url = make_url(pg_url).set(database=name)
-    if getattr(request, "param", None):
-        url = url.set(drivername=request.param)
-    admin = psycopg2.connect(_libpq(pg_url))
-    admin.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            # A server away from UTC: stored timestamps must not shift with the session zone.
-            cur.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'America/Los_Angeles'")
-                        .format(sql.Identifier(name)))
-        yield url.render_as_string(hide_password=False)
-    finally:
-        force = " WITH (FORCE)" if admin.server_version >= 130000 else ""
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(name)))
-        admin.close()
 
 
 @pytest.fixture
@@ -186,7 +138,7 @@ def _owned(rows: dict[str, dict[str, dict[str, Any]]], trainee: str) -> set[str]
 
 
 def _count(db_url: str, table: str) -> int:
-    with psycopg2.connect(_libpq(db_url)) as conn, conn.cursor() as cur:
+    with psycopg2.connect(libpq_url(db_url)) as conn, conn.cursor() as cur:
         cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
         [(n,)] = cur.fetchall()
     conn.close()

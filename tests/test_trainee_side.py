@@ -185,9 +185,13 @@ def test_the_trainee_package_imports_nothing_of_the_instructor_side():
         assert not peercert_imports(text), f"{path} imports the instructor package"
         assert "curriculum" not in text and "assignments" not in text, path
     assert not hasattr(peercert_trainee, "curriculum_root")
-    files = {p.suffix for p in (TRAINEE / "src").rglob("*") if p.is_file()
-             and "__pycache__" not in p.parts}
+    package = TRAINEE / "src" / "peercert_trainee"
+    files = {p.suffix for p in package.rglob("*") if p.is_file()
+             and "__pycache__" not in p.parts and "labextension" not in p.parts}
     assert files <= {".py", ".typed"}, files
+    # the prebuilt quiz-answers extension: code, its manifest, licences and build hash only
+    built = {p.suffix for p in (package / "labextension").rglob("*") if p.is_file()}
+    assert built <= {".js", ".json", ".txt"}, built
 
 
 def test_a_released_grade_cell_imports_only_the_trainee_package(tmp_path):
@@ -199,7 +203,7 @@ def test_a_released_grade_cell_imports_only_the_trainee_package(tmp_path):
         assert peercert_imports(cell.source) == ["peercert.scoring"]  # hidden test only
         released = nbc.released_source(cell.source)
         assert "check(" not in released and not peercert_imports(released)
-        assert "from peercert_trainee import check_format" in released
+        assert "from peercert_trainee import check_readable" in released
 
 
 # --- (1) the trainee install, in a fresh virtual environment -----------------------------
@@ -281,7 +285,7 @@ if sys.argv[1] == "deps":
     out = _run(python, "-I", "-c", probe, "deps" if with_deps else "alone", env=env,
                cwd=venv)
     assert "Your answer can be read." in out
-    assert "Check this answer: Z is not one of the choices A, B, C, D." in out
+    assert 'Check this answer: choose one letter, A to D, like "B".' in out
     assert "peercert: None" in out  # no instructor package: no banks, no curriculum_root()
     assert "widgets loaded: False" in out  # a quiz kernel needs no ipywidgets
     assert ("self-check: SelfCheck" in out) == with_deps
@@ -328,7 +332,7 @@ def test_released_quizzes_exchange_and_modules_hold_no_key_or_rationale(
             assert not peercert_imports(cell.source), \
                 f"{path.relative_to(course)}: a trainee's kernel would import " \
                 f"{peercert_imports(cell.source)}, which ships keys; use peercert_trainee"
-            graded_cells += "from peercert_trainee import check_format" in cell.source
+            graded_cells += "from peercert_trainee import check_readable" in cell.source
     auto = sum(1 for b in shipped for i in b.items if not isinstance(i, ReflectionItem))
     assert graded_cells == 2 * auto  # every item's check, in release/ and in the exchange
 

@@ -41,12 +41,15 @@ TOPIC_NOTE = ("**Content note:** this quiz touches on personal topics, like reco
 HOW_TO = """\
 **How to answer**
 
-- Under each question there is a grey box with a line like `answer_1 = ""`.
-- Click in the box and type your answer **between the two quote marks**,
-  for example `answer_1 = "B"`.
-- The line above the box (starting with `#`) tells you what to type. You do not need to know
-  any programming.
-- Written reflections go in the box that says *YOUR ANSWER HERE*: double-click it and write.
+- Under each question, click your answer: one choice, every choice that applies, or, for steps,
+  drag them into order (or use their *Move up* and *Move down* buttons). The keyboard works
+  too: **Tab** moves to the next choice or button, **Space** chooses, and the arrow keys move
+  between the choices of a one-answer question. Each answer is saved as you choose it.
+- If you see a grey box with a line like `answer_1 = ""` instead, click in the box and type your
+  answer **between the two quote marks**, for example `answer_1 = "B"`. The line above the box
+  (starting with `#`) tells you what to type. You do not need to know any programming.
+- Written reflections go in the box that says *YOUR ANSWER HERE*: double-click it, click once
+  more inside it so a blinking cursor shows, and write your answer in place of those words.
 - When you are done, click **Validate** to check every answer can be read, then **Submit**
   in the Assignment List. Your instructor will see your answers and send feedback with the
   reasons behind each answer."""
@@ -132,9 +135,10 @@ def _test_cell(n: int, item: Item) -> nbformat.NotebookNode:
     spec = item_spec(item)
     var = answer_var(n)
     src = "\n".join([
-        "# This cell checks that your answer can be read. It does not tell you if it is right.",
-        "from peercert_trainee import check_format",
-        f"check_format({var}, {item.type!r}, {spec.get('letters', '')!r})",
+        f"# This cell checks that your answer to question {n} can be read. It does not tell you "
+        "if it is right.",
+        "from peercert_trainee import check_readable",
+        f"check_readable({var!r}, {item.type!r}, {spec.get('letters', '')!r})",
         "### BEGIN HIDDEN TESTS",
         "from peercert.scoring import check",
         f"check({var}, {pprint.pformat(spec, width=96, sort_dicts=False)})",

@@ -11,6 +11,7 @@ API on a course so that batches run in one process instead of one command per tr
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peercert import nbgrader_compat as nbc
+from peercert import output
 from peercert.defaults import Defaults
 from peercert.errors import CourseError, NoGradesError, StepError
 
@@ -30,6 +32,11 @@ if TYPE_CHECKING:
     from traitlets.config import Config
 
 CONFIG_NAME = "nbgrader_config.py"
+# Folders of a course that hold trainees' work and the instructor's records: never readable
+# by other users (nbgrader's stage folders, peercert's state, the default reports folder).
+PRIVATE_STAGES = ("submitted", "autograded", "feedback")
+PRIVATE_FOLDERS = (".peercert", "reports")
+PRIVATE_FILES = ("attendance.csv", "approvals.csv", "forget-log.csv")  # evidence and audit
 GRADE_ROW_COLUMNS = ("trainee", "quiz", "item_id", "max_score", "auto_score", "manual_score",
                      "extra_credit", "score", "needs_manual_grade", "timestamp")
 
@@ -60,9 +67,10 @@ def init_course(dest: Path, course_id: str = "peercert", source_root: Path | Non
             shutil.copytree(root / part, dest / part, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     (dest / CONFIG_NAME).write_text(config_text(course_id), encoding="utf-8")
-    exchange = dest / "exchange"
-    exchange.mkdir(exist_ok=True)
-    exchange.chmod(0o777)  # nbgrader's filesystem exchange wants a world-writable root
+    course = Course.open(dest)
+    nbc.make_exchange(dest / "exchange", course.course_id,
+                      groupshared=course.dirs.groupshared)
+    course.protect()
     build_course(dest / "assignments", dest / "source")
     return dest
 
@@ -152,6 +160,34 @@ class Course:
     def db_url(self) -> str:
         return self.dirs.db_url
 
+    @cached_property
+    def modes(self) -> output.Modes:
+        """How this course's records are written: owner-only, or readable by the group named
+        in ``c.Peercert.share_group`` (CourseError when that group cannot be used)."""
+        group = self.defaults.share_group
+        if not group:
+            return output.PRIVATE
+        try:
+            return output.Modes.shared(group)
+        except LookupError as exc:
+            raise CourseError(f"c.Peercert.share_group = {group!r}: {exc}",
+                              path=self.root / CONFIG_NAME) from None
+
+    def protect(self) -> None:
+        """Create the course's private folders (stage folders, ``.peercert``, ``reports``)
+        with :attr:`modes`, and give them, the evidence files (``approvals.csv`` is written by
+        hand) and the SQLite gradebook those modes when other programs (nbgrader, an editor,
+        an older peercert) made them readable to others. A few system calls."""
+        modes = self.modes
+        for path in [*(self.folder(s) for s in PRIVATE_STAGES),
+                     *(self.root / f for f in PRIVATE_FOLDERS)]:
+            output.make_dirs(path, modes)
+            modes.tighten(path)
+        for name in PRIVATE_FILES:
+            modes.tighten(self.root / name)
+        if self.sqlite_path is not None:
+            modes.tighten(self.sqlite_path)
+
     @property
     def hidden_test_markers(self) -> tuple[str, str]:
         return nbc.hidden_test_markers(self.config)
@@ -228,8 +264,27 @@ class Course:
                 yield conn
 
     def create_gradebook(self) -> bool:
-        """Create nbgrader's gradebook if missing, without the ``alembic`` executable."""
-        return nbc.create_gradebook(self.db_url)
+        """Create nbgrader's gradebook if missing, without the ``alembic`` executable.
+
+        The course's private folders and an SQLite gradebook get the course's modes
+        (:meth:`protect`); SQLite gives its journal files the database's mode. A program
+        course's URL names its schema in the program database (:mod:`peercert.program_db`);
+        the schema is created first when missing.
+        """
+        from peercert.program_db import ensure_schema
+
+        path = self.sqlite_path
+        if path is not None and not path.exists():
+            output.make_dirs(path.parent, self.modes)
+            # created empty with the course's modes first: SQLite keeps an existing file's
+            # mode, and nobody else can open it in between
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            os.close(fd)
+            self.modes.apply(path)
+        ensure_schema(self.db_url)
+        created = nbc.create_gradebook(self.db_url)
+        self.protect()
+        return created
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -243,6 +298,28 @@ class Course:
             return sorted(conn.execute(
                 a.select().with_only_columns(a.c.name)
                 .where(a.c.course_id == self.course_id)).scalars())
+
+    def students(self) -> list[tuple[str, str | None, str | None]]:
+        """(id, first name, last name) of this course's students, sorted by id.
+
+        nbgrader's ``student`` table has no course column. When the gradebook also holds
+        other courses' quizzes (a shared set of tables instead of a schema per course), only
+        the students with a submission in this course are this course's: the others cannot
+        be told apart and are left out rather than mixed into this cohort.
+        """
+        import sqlalchemy as sa
+
+        s, sub, a = nbc.student, nbc.submitted_assignment, nbc.assignment
+        stmt = sa.select(s.c.id, s.c.first_name, s.c.last_name)
+        with self.connect() as conn:
+            shared = conn.execute(sa.select(a.c.id).where(a.c.course_id != self.course_id)
+                                  .limit(1)).first() is not None
+            if shared:
+                stmt = stmt.where(s.c.id.in_(
+                    sa.select(sub.c.student_id).join(a, a.c.id == sub.c.assignment_id)
+                    .where(a.c.course_id == self.course_id)))
+            # sorted here, not by the database, whose collation may differ
+            return sorted((i, f, la) for i, f, la in conn.execute(stmt))
 
     def grade_rows(self, quiz: str | None = None) -> list[tuple[Any, ...]]:
         """Every grade cell score of this course: one row per trainee, quiz and item.

@@ -7,6 +7,7 @@
     c.Peercert.watch_interval = 1.0  # seconds between looks at the exchange (peercert watch)
     c.Peercert.feedback_modules = "modules"  # modules folder, as trainees see it ("" = no links)
     c.Peercert.lock_timeout = 600    # seconds a grading run waits for another one on the course
+    c.Peercert.share_group = "instructors"  # records readable by this group (default: owner only)
 
 Read through :attr:`peercert.course.Course.defaults`.
 """
@@ -38,6 +39,7 @@ MAX_NOTEBOOK_BYTES = 25_000_000  # a submitted notebook file (a quiz notebook is
 MAX_NOTEBOOK_VALUES = 500_000  # JSON values (objects, lists, strings, numbers) in it
 MAX_ANSWER_CHARS = 100_000  # source of one code cell that grading reads (answers are a line)
 MAX_TIMESTAMP_BYTES = 1_000  # a submission's timestamp.txt (one line)
+MAX_SECRET_BYTES = 1_000  # its submission_secret.txt (nbgrader writes 128 hex digits)
 MAX_SUBMISSION_FILES = 1_000  # files and folders in one submission folder
 MAX_BANK_BYTES = 1_000_000  # an item bank (the largest shipped bank is ~115 kB)
 
@@ -62,6 +64,10 @@ class Defaults:
     watch_interval: float = WATCH_INTERVAL
     feedback_modules: str = FEEDBACK_MODULES
     lock_timeout: float = LOCK_TIMEOUT
+    # A group of instructors who may read the course's records (gradebook, evidence, reports,
+    # collected and autograded notebooks): 0640 files, 0750 folders in that group. "" (the
+    # default): owner only, 0600 and 0700. See Course.modes and peercert.output.Modes.
+    share_group: str = ""
 
     @classmethod
     def from_config(cls, section: Any) -> Defaults:

@@ -86,5 +86,5 @@ def export_grades(course: Path | Course, out: Path) -> tuple[Path, Path]:
         totals, items = _rows(c)
     finally:
         c.close()
-    return (output.write_csv(out / "grades.csv", TOTAL_COLUMNS, totals),
-            output.write_csv(out / "grades-items.csv", ITEM_COLUMNS, items))
+    return (output.write_csv(out / "grades.csv", TOTAL_COLUMNS, totals, c.modes),
+            output.write_csv(out / "grades-items.csv", ITEM_COLUMNS, items, c.modes))

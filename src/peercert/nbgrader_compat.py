@@ -52,6 +52,7 @@ class CourseDirectory:
     submitted: str = "submitted"
     autograded: str = "autograded"
     feedback: str = "feedback"
+    groupshared: bool = False
 
     @classmethod
     def from_config(cls, config: Any) -> CourseDirectory:
@@ -61,7 +62,8 @@ class CourseDirectory:
             os.path.abspath(os.path.join(root, "gradebook.db")))
         folders = {trait.removesuffix("_directory"): str(section.get(trait, default))
                    for trait, default in FOLDER_TRAITS.items()}
-        return cls(Path(root), str(section.get("course_id", "")).strip(), db_url, **folders)
+        return cls(Path(root), str(section.get("course_id", "")).strip(), db_url, **folders,
+                   groupshared=bool(section.get("groupshared", False)))
 
 
 # --- the exchange: nbgrader.exchange.default ----------------------------------------------
@@ -73,6 +75,52 @@ def exchange_root(config: Any) -> Path:
     """``Exchange.root`` of a course's config, with nbgrader's default."""
     section = config.get("Exchange", {}) if config is not None else {}
     return Path(str(section.get("root") or EXCHANGE_ROOT))
+
+
+# The modes nbgrader's exchange gives its folders: ``ExchangeReleaseAssignment.ensure_root``
+# and ``init_dest``, ``ExchangeReleaseFeedback.init_dest``; groupshared adds what they add.
+EXCHANGE_ROOT_MODE = 0o777  # nbgrader's release resets the root to this (ignoring the sticky bit)
+STICKY = 0o1000
+
+
+def exchange_modes(groupshared: bool = False) -> dict[str, int]:
+    """Mode of ``<root>/<course_id>`` and its ``outbound``, ``inbound`` and ``feedback``."""
+    shared = 0o2020 if groupshared else 0
+    return {"": 0o755 | shared, "outbound": 0o755 | shared,
+            "inbound": 0o2733 | (0o040 if groupshared else 0),
+            "feedback": 0o711 | (0o2060 if groupshared else 0)}
+
+
+def make_exchange(root: Path, course_id: str, groupshared: bool = False) -> Path:
+    """Create a course's exchange with nbgrader's modes, before any trainee can.
+
+    The root must stay writable by everyone (nbgrader's submit and list check it, and its
+    release resets it to 0777); it also gets the sticky bit, as ``/tmp`` has, which nbgrader
+    keeps: nobody can then rename or remove a folder someone else created there, such as this
+    course's. The course's folders are made now, as nbgrader would make them, so that no
+    trainee can create them first. Existing folders are left as they are.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, EXCHANGE_ROOT_MODE | STICKY)
+    for name, mode in exchange_modes(groupshared).items():
+        folder = root / course_id / name if name else root / course_id
+        if not folder.is_dir():
+            folder.mkdir()
+            os.chmod(folder, mode)  # mkdir's mode is cut by the umask, as nbgrader notes
+    return root
+
+
+def feedback_page_mode(config: Any) -> int:
+    """``GenerateFeedback.permissions``: the mode of a feedback page (644; 664 groupshared).
+
+    ``release_feedback`` copies the page into the exchange with its mode, where the trainee's
+    own process must read it: pages keep nbgrader's mode (their folders are private).
+    Written like nbgrader reads it: the digits of an octal mode (``644``).
+    """
+    section = config.get("GenerateFeedback", {}) if config is not None else {}
+    groupshared = bool((config.get("CourseDirectory", {}) if config is not None else {})
+                       .get("groupshared", False))
+    return int(str(section.get("permissions", 664 if groupshared else 644)), 8)
 
 
 def inbound_record(name: str) -> tuple[str, str, str] | None:

@@ -6,8 +6,11 @@
 * Formula-safe CSV cells (OWASP's rule): a text cell starting with ``=``, ``+``, ``-``,
   ``@``, tab or CR gets a leading ``'`` so a spreadsheet shows it as text; numbers stay
   numbers. On by default (:data:`FORMULA_SAFE`).
-* File modes: ``FILE_MODE``/``DIR_MODE`` are the one place where owner-only output
-  (0600/0700) can be switched on; ``None`` keeps the umask's choice (today's behaviour).
+* Private by default: every file is created 0600 and every folder 0700 (:data:`PRIVATE`),
+  or group-readable (0640, folders 0750 with set-group-id, in the group) where a course
+  shares its records with a group of instructors (``c.Peercert.share_group``, read through
+  :attr:`peercert.course.Course.modes`). Callers pass the course's :class:`Modes`; curriculum
+  files that trainees read (modules, built sources) pass :data:`PUBLIC` (the umask's choice).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import stat
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +32,6 @@ if TYPE_CHECKING:
     import jinja2
     import pandas as pd
 
-FILE_MODE: int | None = None  # e.g. 0o600 for owner-only files (issue 14)
-DIR_MODE: int | None = None  # e.g. 0o700
 FORMULA_SAFE = True
 NOT_COMPUTABLE = "not computable"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,27 +39,108 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEMPLATE_STAGES = ("analyze", "feedback", "readiness")
 
 
-def make_dirs(path: Path) -> None:
-    """Create ``path`` and its parents (with ``DIR_MODE`` when set)."""
-    if DIR_MODE is None:
-        path.mkdir(parents=True, exist_ok=True)
-    else:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class Modes:
+    """Who may read what peercert writes: new files' and folders' modes, and their group.
+
+    ``file``/``dir`` None keep the process umask's choice. ``gid``: files and folders are
+    given this group (the course's ``share_group``).
+    """
+
+    file: int | None = 0o600
+    dir: int | None = 0o700
+    gid: int | None = None
+
+    @classmethod
+    def shared(cls, group: str) -> Modes:
+        """Readable by ``group`` (0640; folders 0750 plus set-group-id, so that files other
+        programs such as nbgrader add inside keep the group). LookupError names the problem."""
+        import grp
+
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise LookupError(f"there is no group {group!r} on this machine") from None
+        if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
+            raise LookupError(f"you are not a member of the group {group!r}")
+        return cls(0o640, 0o2750, gid)
+
+    def apply(self, path: Path | str, *, folder: bool = False) -> None:
+        """Give ``path`` these modes (and group)."""
+        mode = self.dir if folder else self.file
+        if mode is not None:
+            os.chmod(path, mode)
+        if self.gid is not None:
+            os.chown(path, -1, self.gid)
+
+    def tighten(self, path: Path) -> bool:
+        """Give an existing file or folder these modes if it differs and this user owns it.
+
+        For what other programs may have created first (nbgrader's gradebook, a stage folder).
+        Returns whether it changed anything. Links are never followed.
+        """
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        folder = stat.S_ISDIR(st.st_mode)
+        if not (folder or stat.S_ISREG(st.st_mode)) or st.st_uid != os.geteuid():
+            return False
+        mode = self.dir if folder else self.file
+        if (mode is None or stat.S_IMODE(st.st_mode) == mode) and self.gid in (None, st.st_gid):
+            return False
+        self.apply(path, folder=folder)
+        return True
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
+PRIVATE = Modes()  # owner-only: every course record, report and export
+PUBLIC = Modes(None, None)  # the umask's choice: curriculum files trainees read
+
+
+def tighten_tree(path: Path, modes: Modes = PRIVATE) -> None:
+    """:meth:`Modes.tighten` a folder and everything in it (links are left alone)."""
+    for base, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            modes.tighten(Path(base) / name)
+    modes.tighten(Path(path))
+
+
+def make_dirs(path: Path, modes: Modes = PRIVATE) -> None:
+    """Create ``path`` and its missing parents, each with ``modes`` (existing ones untouched)."""
+    path = Path(path)
+    if path.is_dir():
+        return
+    missing = []
+    parent = path
+    while not parent.is_dir():
+        missing.append(parent)
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue  # another process made it (with the same modes)
+        if modes.dir is None:
+            os.chmod(folder, 0o777 & ~_umask())
+        modes.apply(folder, folder=True)
+
+
+def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     try:  # the folder usually exists: look for it only when it does not
-        fd, tmp = _temporary(path)
+        fd, tmp = _temporary(path, modes)
     except FileNotFoundError:
-        make_dirs(path.parent)
-        fd, tmp = _temporary(path)
+        make_dirs(path.parent, modes)
+        fd, tmp = _temporary(path, modes)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        if FILE_MODE is not None:
-            os.chmod(tmp, FILE_MODE)
+        modes.apply(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -64,14 +148,15 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def _temporary(path: Path) -> tuple[int, str]:
-    """A new temporary file beside ``path``, with the mode a plain ``open`` would give it
-    (0666 less the umask; ``mkstemp`` alone gives 0600)."""
+def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
+    """A new temporary file beside ``path``: with ``modes.file`` when set (applied exactly
+    afterwards), else with the mode a plain ``open`` gives (0666 less the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    mode = 0o666 if modes.file is None else modes.file
     for _ in range(100):
         tmp = f"{path.parent}/.{path.name}.{os.getpid()}-{next(_SERIAL)}.tmp"
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            return os.open(tmp, flags, mode), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {path}")
@@ -80,13 +165,20 @@ def _temporary(path: Path) -> tuple[int, str]:
 _SERIAL = itertools.count()  # with the process id: a name no other writer is using
 
 
-def write_text(path: Path, text: str) -> Path:
+@cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str, modes: Modes = PRIVATE) -> Path:
     """Write UTF-8 text atomically."""
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), modes)
 
 
-def write_json(path: Path, data: Any, indent: int | None = 1) -> Path:
-    return write_text(path, json.dumps(data, indent=indent) + "\n")
+def write_json(path: Path, data: Any, indent: int | None = 1, modes: Modes = PRIVATE) -> Path:
+    return write_text(path, json.dumps(data, indent=indent) + "\n", modes)
 
 
 def notebook_json(nb: Mapping[str, Any]) -> str:
@@ -151,12 +243,33 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence
 
 
 def write_csv(path: Path, columns: Sequence[str],
-              rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> Path:
+              rows: Iterable[Mapping[str, Any] | Sequence[Any]], modes: Modes = PRIVATE) -> Path:
     """Write a CSV atomically in peercert's dialect (UTF-8, LF, formula-safe text)."""
-    return write_text(path, csv_text(columns, rows))
+    return write_text(path, csv_text(columns, rows), modes)
 
 
-def write_frame(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> Path:
+def drop_csv_rows(path: Path, drop: Callable[[dict[str, str]], bool],
+                  modes: Modes = PRIVATE) -> int:
+    """Rewrite a CSV without the rows ``drop`` picks; the other rows keep their cells as the
+    file holds them (already formula-safe: nothing is neutralised twice). Returns how many
+    rows went; the file is left untouched when none did."""
+    rows = list(csv.reader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"),
+                                       newline="")))
+    if not rows:
+        return 0
+    header, body = rows[0], rows[1:]
+    kept = [r for r in body if not drop(dict(zip(header, (unquote_cell(v) for v in r),
+                                                  strict=False)))]
+    if len(kept) == len(body):
+        return 0
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, *kept])
+    write_text(path, buf.getvalue(), modes)
+    return len(body) - len(kept)
+
+
+def write_frame(path: Path, frame: pd.DataFrame, float_format: str | None = None,
+                modes: Modes = PRIVATE) -> Path:
     """Write a pandas table as CSV, same dialect and safety as :func:`write_csv`."""
     import pandas as pd
 
@@ -166,7 +279,7 @@ def write_frame(path: Path, frame: pd.DataFrame, float_format: str | None = None
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
             frame[col] = frame[col].map(safe_cell)
     text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
-    return write_text(path, text)
+    return write_text(path, text, modes)
 
 
 def fmt_number(value: Any, spec: str = ".2f") -> str:

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from peercert_trainee.answer_format import AnswerError, check_format, is_blank, normalize
+from peercert_trainee.answer_format import (
+    AnswerError,
+    check_format,
+    check_readable,
+    is_blank,
+    normalize,
+    plain_message,
+)
 
-__all__ = ["AnswerError", "check", "check_format", "fraction", "is_blank", "normalize", "score"]
+__all__ = ["AnswerError", "check", "check_format", "check_readable", "fraction", "is_blank",
+           "normalize", "plain_message", "score"]
 
 
 def _pairs_right_minus_wrong(answer: list[str], key: list[str]) -> float:

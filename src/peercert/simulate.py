@@ -95,12 +95,17 @@ def answer_quiz(rng: random.Random, trainee: Trainee, release_nb: nbformat.Noteb
 
 def submit_cohort(course: Path, quiz: str, trainees: list[Trainee], keys: dict[str, Any],
                   seed: int = 0) -> int:
-    """Write every trainee's answered quiz into ``submitted/`` as ``nbgrader collect`` does."""
+    """Write every trainee's answered quiz into ``submitted/`` as ``nbgrader collect`` does
+    (with the course's modes: collected work is private)."""
+    from peercert import output
+    from peercert.course import Course
+
+    modes = Course.open(course).modes
     release = nbformat.read(course / "release" / quiz / f"{quiz}.ipynb", as_version=4)
     for t in trainees:
         rng = random.Random(f"{seed}:{quiz}:{t.id}")
         folder = course / "submitted" / t.id / quiz
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(answer_quiz(rng, t, release, keys), folder / f"{quiz}.ipynb")
-        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC", encoding="utf-8")
+        output.write_text(folder / f"{quiz}.ipynb",
+                          nbformat.writes(answer_quiz(rng, t, release, keys)) + "\n", modes)
+        output.write_text(folder / "timestamp.txt", "2026-11-20 10:00:00.000000 UTC", modes)
     return len(trainees)

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from peercert.curriculum import module_prose, module_widgets
-from peercert.output import write_text
+from peercert.output import PUBLIC, write_text
 
 READING_WPM = 150
 SELF_CHECK_MINUTES = 3.0
@@ -136,5 +136,5 @@ def update_module(path: Path, banks_dir: Path | None = None) -> bool:
         return False
     first.source = source
     meta["study_minutes"] = time.stated_minutes
-    write_text(path, nbformat.writes(nb) + "\n")
+    write_text(path, nbformat.writes(nb) + "\n", PUBLIC)  # a module: trainees read it
     return True

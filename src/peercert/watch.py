@@ -167,6 +167,8 @@ class Watcher:
         for sub in todo:
             self._repair(sub)
         check_step(self.api.collect(quiz), f"nbgrader collect {quiz}")
+        for sub in todo:  # nbgrader copies the exchange's modes (0644): collected work is private
+            output.tighten_tree(self.course.submission(sub.trainee, quiz), self.course.modes)
         stamps = {sub.trainee: self._submitted_stamp(sub.trainee, quiz) for sub in todo}
         failed = self._grade(quiz, stamps)
         outcome = self._feedback(quiz, [t for t in stamps if t not in failed])
@@ -239,14 +241,15 @@ class Watcher:
                          took)
             else:
                 log.warning("%s %s: %s (%.1f s after submit)", quiz, sub.trainee, result, took)
-        output.write_json(self._state_path(quiz), dict(sorted(state.items())))
+        output.write_json(self._state_path(quiz), dict(sorted(state.items())),
+                          modes=self.course.modes)
 
     # --- running --------------------------------------------------------------------------
 
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the course's watch lock: one watcher per course at a time."""
-        output.make_dirs(self.folder)
+        output.make_dirs(self.folder, self.course.modes)
         with (self.folder / "lock").open("a") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -19,8 +19,13 @@ class NoGradedSubmissions(AnalysisError, NoGradesError):
     """The course (or the quiz) has no graded submissions yet."""
 
 
-def course_config(course: Path) -> Course:
-    """The course, opened; AnalysisError (one sentence) when it cannot be read."""
+def course_config(course: Path | Course) -> Course:
+    """The course, opened; AnalysisError (one sentence) when it cannot be read.
+
+    A :class:`Course` already opened (a program course) is returned as it is.
+    """
+    if isinstance(course, Course):
+        return course
     try:
         return Course.open(Path(course))
     except CourseError as exc:

@@ -160,13 +160,14 @@ def resolve_quizzes(requested: Sequence[str] | None, banks: dict[str, Bank],
     return list(requested)
 
 
-def load_course(course: Path, quizzes: Sequence[str] | None = None,
+def load_course(course: Path | Course, quizzes: Sequence[str] | None = None,
                 with_answers: bool = True) -> tuple[CourseData, list[str]]:
-    """Read a course; return its data and the quizzes to analyse (checked).
+    """Read a course (a folder, or a :class:`Course` already opened); return its data and
+    the quizzes to analyse (checked).
 
     Raises UnknownQuiz, NoGradedSubmissions or AnalysisError with a sentence for the user.
     """
-    cfg = course_config(course)
+    cfg = course_config(course if isinstance(course, Course) else Path(course))
     banks, warnings = _load_banks(cfg, quizzes or ())
     items = items_from_banks(banks.values())
     grades = read_grades(cfg)

@@ -41,23 +41,24 @@ def output_dir(course: Path, quiz: str, out: Path | None, several: bool) -> Path
     return Path(out) / quiz if several else Path(out)
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> Path:
+def _csv(frame: pd.DataFrame, path: Path, modes: output.Modes) -> Path:
     # round() then the default float repr: per-value float_format is 10x slower on big cohorts
-    return output.write_frame(path, frame.round(DECIMALS))
+    return output.write_frame(path, frame.round(DECIMALS), modes=modes)
 
 
-def write_outputs(qa: QuizAnalysis, ctx: ReportContext, out: Path) -> list[Path]:
+def write_outputs(qa: QuizAnalysis, ctx: ReportContext, out: Path,
+                  modes: output.Modes = output.PRIVATE) -> list[Path]:
     """Write item-analysis.csv, distractors.csv, quiz-summary.csv, score-distribution.csv,
     competency-mastery.csv and report.html into ``out``; return their paths."""
-    out.mkdir(parents=True, exist_ok=True)
+    output.make_dirs(out, modes)
     files = [
-        _csv(qa.items, out / "item-analysis.csv"),
-        _csv(qa.options, out / "distractors.csv"),
-        _csv(pd.DataFrame([qa.summary.as_row()]), out / "quiz-summary.csv"),
-        _csv(qa.distribution, out / "score-distribution.csv"),
-        _csv(ctx.mastery, out / "competency-mastery.csv"),
+        _csv(qa.items, out / "item-analysis.csv", modes),
+        _csv(qa.options, out / "distractors.csv", modes),
+        _csv(pd.DataFrame([qa.summary.as_row()]), out / "quiz-summary.csv", modes),
+        _csv(qa.distribution, out / "score-distribution.csv", modes),
+        _csv(ctx.mastery, out / "competency-mastery.csv", modes),
     ]
-    report = output.write_text(out / REPORT_NAME, render_report(qa, ctx))
+    report = output.write_text(out / REPORT_NAME, render_report(qa, ctx), modes)
     return [*files, report]
 
 
@@ -71,8 +72,10 @@ def run_analyze(
     UnknownQuiz, NoGradedSubmissions or AnalysisError with a message for the user.
     """
     from peercert import __version__
+    from peercert.analyze.course import course_config
 
     data, chosen = load_course(Path(course), quizzes)
+    modes = course_config(Path(course)).modes if write else output.PRIVATE
     mastery = competency_mastery(data.responses, data.items, thresholds.mastery)
     analyses, files = {}, {}
     for quiz in chosen:
@@ -82,5 +85,6 @@ def run_analyze(
             ctx = ReportContext(title=data.banks[quiz].title, mastery=mastery,
                                 mastery_threshold=thresholds.mastery,
                                 warnings=data.warnings, version=__version__)
-            files[quiz] = write_outputs(qa, ctx, output_dir(course, quiz, out, len(chosen) > 1))
+            files[quiz] = write_outputs(qa, ctx, output_dir(course, quiz, out, len(chosen) > 1),
+                                        modes)
     return AnalyzeResult(Path(course), analyses, mastery, files, data.warnings)

@@ -14,8 +14,11 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     attendance,
     course,
     feedback,
+    forget,
     grade,
     lint,
+    program,
+    program_db,
     readiness,
 )
 from peercert.cli.app import app

@@ -79,6 +79,11 @@ SecondGrader = Annotated[Path, typer.Option(
 Weights = Annotated[str, typer.Option(help="Kappa weights: quadratic or linear.")]
 AgreementOut = Annotated[Path | None, typer.Option(
     "--out", show_default=False, help="Also write the agreement table to this CSV.")]
+ProgramFile = Annotated[Path | None, typer.Option(
+    "--program", exists=True, dir_okay=False, show_default=False,
+    help="A program file (program.toml): analyse each quiz pooled across all its courses, "
+         "read from the program's gradebook, with a per-course summary (files under --out, "
+         "default program-analysis/).")]
 Quiz = Annotated[str, typer.Argument(metavar="QUIZ", help="Quiz id.", show_default=False)]
 
 
@@ -88,11 +93,13 @@ def analyze(
     course: Path = COURSE,
     out: AnalysisOut = None,
     mastery_threshold: Threshold = None,
+    program: ProgramFile = None,
 ) -> None:
     """Item analysis, reliability and competency mastery; writes CSVs and an HTML report.
 
     Files per quiz: item-analysis.csv, distractors.csv, quiz-summary.csv,
-    score-distribution.csv, competency-mastery.csv and report.html.
+    score-distribution.csv, competency-mastery.csv and report.html (with --program also
+    per-course-summary.csv).
     """
     from rich.console import Console
 
@@ -100,12 +107,45 @@ def analyze(
     from peercert.analyze.course import course_config
 
     console = Console()
+    if program is not None:
+        _analyze_program(console, program, quizzes, out, mastery_threshold)
+        return
     mastery = (mastery_threshold if mastery_threshold is not None
                else course_config(course).defaults.mastery_threshold)
     result = run_analyze(course, quizzes or None, out, Thresholds(mastery=mastery))
     for warning in result.warnings:
         console.print(f"[yellow]note:[/yellow] {warning}")
     _summary(console, result.analyses)
+    for qa in result.analyses.values():
+        _flagged(console, qa)
+    for quiz, files in result.files.items():
+        console.print(f"{quiz}: report {files[-1]}  (CSVs in {files[-1].parent})")
+
+
+def _analyze_program(console: Console, path: Path, quizzes: list[str] | None,
+                     out: Path | None, mastery_threshold: float | None) -> None:
+    from rich.table import Table
+
+    from peercert.analyze import Thresholds
+    from peercert.analyze.program import run_program_analyze
+    from peercert.defaults import Defaults
+    from peercert.program import load_program
+
+    spec = load_program(path)
+    mastery = (mastery_threshold if mastery_threshold is not None
+               else Defaults().mastery_threshold)
+    result = run_program_analyze(spec, quizzes or None, out, Thresholds(mastery=mastery))
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    _summary(console, result.analyses)
+    for quiz, table in result.per_course.items():
+        grid = Table(title=f"{quiz}: per course")
+        for col in ("course", "site", "trainees", "mean", "SD", "alpha"):
+            grid.add_column(col, justify="left" if col in ("course", "site") else "right")
+        for row in table.itertuples():
+            grid.add_row(row.course, row.site, str(row.trainees), _fmt(row.mean, ".1f"),
+                         _fmt(row.sd, ".1f"), _fmt(row.alpha))
+        console.print(grid)
     for qa in result.analyses.values():
         _flagged(console, qa)
     for quiz, files in result.files.items():
@@ -125,10 +165,12 @@ def export_reflections(
     back in with `peercert agreement QUIZ --second-grader FILE`.
     """
     from peercert.analyze import reflection_sheet
+    from peercert.analyze.course import course_config
     from peercert.output import write_frame
 
     sheet = reflection_sheet(course, quiz, with_text=with_text)
-    path = write_frame(out or course / "reports" / "second-grader" / f"{quiz}.csv", sheet)
+    path = write_frame(out or course / "reports" / "second-grader" / f"{quiz}.csv", sheet,
+                       modes=course_config(course).modes)
     typer.echo(f"wrote {len(sheet)} reflections to grade: {path}")
     if with_text:
         typer.secho("This sheet contains reflection text: keep it in the course.", fg="yellow")
@@ -161,7 +203,8 @@ def agreement(
     if result.unmatched:
         typer.echo(f"{result.unmatched} row(s) of the sheet had no score or no first-grader score")
     if out:
+        from peercert.analyze.course import course_config
         from peercert.output import write_frame
 
-        write_frame(out, result.table, float_format="%.6g")
+        write_frame(out, result.table, float_format="%.6g", modes=course_config(course).modes)
         typer.echo(f"wrote {out}")

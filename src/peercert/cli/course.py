@@ -1,4 +1,4 @@
-"""Course commands: check, build, init, release, demo, export."""
+"""Course commands: check, build, init, release, trainee-config, demo, export."""
 
 from __future__ import annotations
 
@@ -83,6 +83,30 @@ def release(
     build_course(root / "assignments", root / "source")
     names = quizzes or [b.quiz for b in load_banks(root / "assignments")]
     release_quizzes(nbgrader_api(root), names, lambda q: typer.echo(f"released {q}"))
+
+
+@app.command("trainee-config")
+def trainee_config(
+    exchange: Path = typer.Option(..., help="The course's nbgrader exchange directory."),
+    course_id: str = typer.Option("peercert", help="nbgrader course id."),
+    student_id: str = typer.Option(
+        None, help="The trainee's id on the course roster (default: their login name)."),
+    config_dir: Path = typer.Option(
+        None, help="Jupyter configuration directory to write to (default: the trainee's, "
+        "$JUPYTER_CONFIG_DIR or ~/.jupyter)."),
+) -> None:
+    """Set up a trainee's Jupyter: the course exchange, no instructor tools, no news prompt."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    from peercert_trainee.config import write_trainee_config
+
+    target = config_dir or Path(jupyter_config_dir())
+    try:
+        written = write_trainee_config(target, exchange, course_id, student_id)
+    except ValueError as exc:
+        _fail(str(exc))
+    for path in written:
+        typer.echo(f"wrote {path}")
 
 
 @app.command()

@@ -15,6 +15,9 @@ PROFILE = typer.Option(..., "--profile", "-p",
                        help="Profile id (see 'peercert profiles') or a path to a .toml profile.")
 COURSES = typer.Option(None, "--course", "-c",
                        help="A graded course directory; repeat for several cohorts or sites.")
+PROGRAM = typer.Option(None, "--program", exists=True, dir_okay=False,
+                       help="A program file (program.toml): every course it lists, read from "
+                            "the program's one gradebook, each trainee with their site.")
 EVIDENCE = typer.Option(None, "--evidence", "-e",
                         help="An evidence CSV (hour logs, exams, attestations); repeatable.")
 ROSTERS = typer.Option(None, "--roster",
@@ -47,6 +50,15 @@ def _as_of(text: str | None) -> date:
         _fail([], f"--as-of {text!r} is not a date; write YYYY-MM-DD")
 
 
+def _program(path: Path | None) -> Any:
+    """The program file, loaded (its errors end in the app's one red line)."""
+    if path is None:
+        return None
+    from peercert.program import load_program
+
+    return load_program(path)
+
+
 def _guarded(call: Any) -> Any:
     """Run a readiness call; turn input errors into a red list and exit code 1."""
     from peercert.readiness import CourseError, EvidenceError, ProfileError
@@ -65,6 +77,7 @@ def _guarded(call: Any) -> Any:
 def readiness(
     profile: str = PROFILE,
     course: list[Path] = COURSES,
+    program: Path = PROGRAM,
     evidence: list[Path] = EVIDENCE,
     out: Path = OUT,
     roster: list[Path] = ROSTERS,
@@ -80,12 +93,14 @@ def readiness(
     """
     from peercert.readiness import run_readiness
 
-    if not course and not roster:
-        _fail([], "give at least one --course (or a --roster): the trainees come from there")
+    if not course and not roster and not program:
+        _fail([], "give at least one --course, a --program or a --roster: the trainees come "
+                  "from there")
     day = _as_of(as_of)
+    spec = _program(program)
     result = _guarded(lambda: run_readiness(profile, course or [], evidence or [], out,
                                             profiles_dir, as_of=day, rosters=roster or [],
-                                            completion=completion))
+                                            completion=completion, program=spec))
     typer.echo(result.summary())
     typer.echo(f"Dashboard: {result.dashboard}")
     typer.echo(f"Board export: {out / 'board-export.csv'} ; per trainee: {out / 'trainees'}/")
@@ -96,6 +111,7 @@ def progress(
     trainee: str = typer.Argument(..., help="The trainee id (as in the gradebook)."),
     profile: str = PROFILE,
     course: list[Path] = COURSES,
+    program: Path = PROGRAM,
     evidence: list[Path] = EVIDENCE,
     roster: list[Path] = ROSTERS,
     as_of: str = AS_OF,
@@ -107,13 +123,16 @@ def progress(
     from peercert.readiness import progress as trainee_progress
 
     day = _as_of(as_of)
+    spec = _program(program)
     view = _guarded(lambda: trainee_progress(trainee, profile, course or [], evidence or [],
                                              profiles_dir, as_of=day, rosters=roster or [],
-                                             completion=completion))
+                                             completion=completion, program=spec))
     _print_progress(view)
     if html:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(view.html(), encoding="utf-8")
+        from peercert import output
+        from peercert.readiness.api import report_modes
+
+        output.write_text(html, view.html(), report_modes(course or []))
         typer.echo(f"Printable page: {html}")
 
 

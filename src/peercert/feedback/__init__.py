@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peercert import nbgrader_compat as nbc
 from peercert import output
 from peercert.course import Course
 from peercert.feedback.chosen import notebook_path, read_chosen
@@ -54,10 +55,10 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def _write_if_changed(path: Path, text: str, modes: output.Modes) -> None:
     """Write atomically, unless the file already holds exactly this text (a rerun)."""
     if _read(path) != text:
-        output.write_text(path, text)
+        output.write_text(path, text, modes)
 
 
 def _newer_than_grades(stamp: str | None, graded: Graded) -> bool:
@@ -82,15 +83,18 @@ class _Writer:
         self.folders = (course.folder("autograded"), course.folder("submitted"))
         self.out = course.folder("feedback")
         self.renderer = Renderer()
+        # Pages with nbgrader's mode: release_feedback copies it to the exchange, where the
+        # trainee reads it; the folders (and the side files, with their secret) stay private.
+        self.page_modes = replace(course.modes, file=nbc.feedback_page_mode(course.config))
         # Writing is mostly waiting on the file system: a few threads overlap that wait.
         self.pool = ThreadPoolExecutor(max_workers=WRITERS)
         self.pending: deque[Future[None]] = deque()
 
-    def _submit(self, path: Path, text: str) -> None:
+    def _submit(self, path: Path, text: str, modes: output.Modes) -> None:
         # at most a few pages wait in memory, however large the cohort
         while len(self.pending) >= 8 * WRITERS:
             self.pending.popleft().result()
-        self.pending.append(self.pool.submit(_write_if_changed, path, text))
+        self.pending.append(self.pool.submit(_write_if_changed, path, text, modes))
 
     def finish(self) -> None:
         """Wait for every file to be written; raise the first error."""
@@ -112,11 +116,11 @@ class _Writer:
         page = build_page(self.content, graded, answers, self.reviewer)
         keys = [item_key(q.item_id, graded, answers[q.item_id]) for q in self.content.questions]
         folder = self.out / trainee / quiz
-        output.make_dirs(folder)
-        files = {f"{quiz}.html": self.renderer.render(page, keys), **side}
-        for name, text in files.items():
+        output.make_dirs(folder, self.course.modes)
+        self._submit(folder / f"{quiz}.html", self.renderer.render(page, keys), self.page_modes)
+        for name, text in side.items():
             if text is not None:
-                self._submit(folder / name, text)
+                self._submit(folder / name, text, self.course.modes)
         if side["submission_secret.txt"] is None:
             report.no_secret.append(trainee)
         if page.waiting:
@@ -134,6 +138,7 @@ def write_feedback(course: Path | Course, quiz: str, students: list[str] | None 
     c = course if isinstance(course, Course) else Course.open(course)
     report = FeedbackReport(quiz, c.folder("feedback"))
     try:
+        c.protect()
         writer = _Writer(c, load_content(c, quiz))
         trainees = list(dict.fromkeys(students)) if students else graded_trainees(c, quiz)
         grades = load_grades(c, quiz, trainees)

@@ -52,6 +52,7 @@ class Folders:
 
     submitted: Path
     autograded: Path
+    modes: output.Modes = output.PRIVATE
 
 
 def _grade_one(folders: Folders, trusted: TrustedQuiz,
@@ -66,9 +67,12 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
     result = grade_notebook(files.notebook, f"{quiz}.ipynb", trainee, trusted)
     if result.notebook is not None:
         out = folders.autograded / trainee / quiz
-        output.write_text(out / f"{quiz}.ipynb", output.notebook_json(result.notebook) + "\n")
+        output.write_text(out / f"{quiz}.ipynb", output.notebook_json(result.notebook) + "\n",
+                          folders.modes)
         if files.stamp_text:
-            output.write_text(out / "timestamp.txt", files.stamp_text)
+            output.write_text(out / "timestamp.txt", files.stamp_text, folders.modes)
+        if files.secret_text:
+            output.write_text(out / "submission_secret.txt", files.secret_text, folders.modes)
         result.notebook = None  # written; do not ship it back to the writer
     return result, files.stamp
 
@@ -124,8 +128,10 @@ def grade_quiz(course: Path, quiz: str, *, workers: int | None = None,
 
     c = Course.open(course)
     report = GradeReport(quiz)
-    folders = Folders(c.folder("submitted"), c.folder("autograded"))
-    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, on_wait or _log.warning)
+    c.protect()
+    folders = Folders(c.folder("submitted"), c.folder("autograded"), c.modes)
+    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, on_wait or _log.warning,
+                      modes=c.modes)
     try:
         with c.connect() as conn:
             trusted = load_trusted(conn, quiz, course_id=c.course_id,
@@ -174,7 +180,7 @@ def execute_unsafe(course: Path, report: GradeReport) -> list[str]:
     course = course.resolve()
     api = nbgrader_api(course)
     c = Course.open(course)
-    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, _log.warning)
+    lock = CourseLock(c.grade_lock, c.defaults.lock_timeout, _log.warning, modes=c.modes)
     done = []
     for res in report.results:
         if res.status != "needs review":

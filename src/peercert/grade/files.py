@@ -32,6 +32,9 @@ _MAX_DEPTH = 20
 _ZONE = re.compile(r"^(?:[+-]?\d{1,4}|[A-Za-z][A-Za-z0-9_+-]{0,30}(?:/[A-Za-z0-9_+-]{1,30}){0,2})$")
 
 
+_HEX = re.compile(r"^[0-9a-f]{16,512}\s*$")
+
+
 class Refused(ValueError):
     """A submission file peercert does not read; the message names the file and why."""
 
@@ -41,6 +44,10 @@ class SubmissionFiles:
     notebook: bytes | None  # None: the notebook is missing
     stamp_text: str  # timestamp.txt as written ('' when there is none)
     stamp: datetime.datetime | None  # its value as nbgrader reads it (naive UTC)
+    # submission_secret.txt ('' when there is none or it is not a hex secret): nbgrader's
+    # release_feedback names the feedback file from it, so it goes to autograded/ as stock
+    # autograde copies it
+    secret_text: str = ""
 
 
 def printable(name: str, limit: int = 80) -> str:
@@ -173,10 +180,19 @@ def read_submission(submitted: Path, trainee: str, quiz: str) -> SubmissionFiles
                               defaults.MAX_NOTEBOOK_BYTES, "MAX_NOTEBOOK_BYTES")
         raw = _read_file(folder, "timestamp.txt", f"{shown}/timestamp.txt",
                          defaults.MAX_TIMESTAMP_BYTES, "MAX_TIMESTAMP_BYTES")
+        secret = _read_file(folder, "submission_secret.txt", f"{shown}/submission_secret.txt",
+                            defaults.MAX_SECRET_BYTES, "MAX_SECRET_BYTES")
     finally:
         os.close(folder)
     try:
         text = (raw or b"").decode("utf-8").strip()
     except UnicodeDecodeError:
         raise Refused(f"{shown}/timestamp.txt is not UTF-8 text") from None
-    return SubmissionFiles(notebook, text, parse_stamp(text, f"{shown}/timestamp.txt"))
+    return SubmissionFiles(notebook, text, parse_stamp(text, f"{shown}/timestamp.txt"),
+                           _secret(secret))
+
+
+def _secret(raw: bytes | None) -> str:
+    """The submission secret as written, if it is one (hex digits); else '' (not copied)."""
+    text = (raw or b"").decode("ascii", "replace")
+    return text if _HEX.match(text) else ""

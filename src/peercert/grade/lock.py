@@ -32,8 +32,10 @@ class CourseLock:
     """``with lock.held():`` while writing grades; ``on_wait`` hears once that we wait."""
 
     def __init__(self, path: Path, timeout: float,
-                 on_wait: Callable[[str], None] | None = None):
+                 on_wait: Callable[[str], None] | None = None,
+                 modes: output.Modes = output.PRIVATE):
         self.path = path
+        self.modes = modes
         self.timeout = timeout
         self.on_wait = on_wait
         self._told = False
@@ -65,8 +67,9 @@ class CourseLock:
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        output.make_dirs(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        output.make_dirs(self.path.parent, self.modes)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     self.modes.file or 0o666)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,9 +20,12 @@ from peercert.course import Course
 from peercert.grade.read import Outcome
 
 
+def _course(course: Path | Course) -> Course:
+    return course if isinstance(course, Course) else Course.open(course)
+
+
 def status_path(course: Path | Course, quiz: str) -> Path:
-    c = course if isinstance(course, Course) else Course.open(course)
-    return c.status_dir / f"{quiz}.json"
+    return _course(course).status_dir / f"{quiz}.json"
 
 
 def _journal(path: Path) -> Path:
@@ -51,12 +54,13 @@ def load_status(course: Path | Course, quiz: str) -> dict[str, dict[str, Any]]:
 
 def append_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
     """Record one batch's outcomes at once, in the quiz's status journal."""
-    path = _journal(status_path(course, quiz))
-    output.make_dirs(path.parent)
+    c = _course(course)
+    path = _journal(status_path(c, quiz))
+    output.make_dirs(path.parent, c.modes)
     # A leading newline: a line a killed run left unfinished stays a line of its own.
     line = "\n" + json.dumps({res.trainee: _entry(res) for res in results}) + "\n"
-    mode = output.FILE_MODE if output.FILE_MODE is not None else 0o666
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+                 c.modes.file or 0o666)
     try:
         data = memoryview(line.encode("utf-8"))
         while data:
@@ -68,10 +72,33 @@ def append_status(course: Path | Course, quiz: str, results: list[Outcome]) -> P
 
 def save_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
     """Merge these outcomes (and the journal) into the quiz's status file, atomically."""
-    path = status_path(course, quiz)
-    status = load_status(course, quiz)
+    c = _course(course)
+    status = load_status(c, quiz)
     for res in results:
         status[res.trainee] = _entry(res)
-    output.write_text(path, json.dumps(dict(sorted(status.items())), indent=1))
+    return _save(c, quiz, status)
+
+
+def _save(c: Course, quiz: str, status: dict[str, dict[str, Any]]) -> Path:
+    path = status_path(c, quiz)
+    output.write_text(path, json.dumps(dict(sorted(status.items())), indent=1), c.modes)
     _journal(path).unlink(missing_ok=True)
     return path
+
+
+def forget_status(course: Path | Course, trainee: str) -> list[Path]:
+    """Remove ``trainee`` from every quiz's status (file and journal); the files changed.
+
+    The caller holds the course's grade lock, as every status writer does.
+    """
+    c = _course(course)
+    changed = []
+    found = c.status_dir.iterdir() if c.status_dir.is_dir() else iter(())
+    names = {p.name.removesuffix(".journal").removesuffix(".json") for p in found
+             if p.name.endswith((".json", ".json.journal")) and not p.name.startswith(".")}
+    for quiz in sorted(names):
+        status = load_status(c, quiz)
+        journal = _journal(status_path(c, quiz))
+        if status.pop(trainee, None) is not None or journal.exists():
+            changed.append(_save(c, quiz, status))
+    return changed

@@ -360,7 +360,8 @@ def _lines(frame: pd.DataFrame, header: Sequence[str]) -> str:
         index=False)).split("\n", 1)[1]
 
 
-def _write(path: Path, new: pd.DataFrame, header: Sequence[str] | None) -> None:
+def _write(path: Path, new: pd.DataFrame, header: Sequence[str] | None,
+           modes: output.Modes) -> None:
     """Append ``new`` rows (in the file's own column order); atomic (``peercert.output``)."""
     if header is None:
         old, header = ",".join(COLUMNS) + "\n", COLUMNS
@@ -368,7 +369,7 @@ def _write(path: Path, new: pd.DataFrame, header: Sequence[str] | None) -> None:
         old = path.read_text(encoding="utf-8-sig")
         if old and not old.endswith("\n"):
             old += "\n"
-    output.write_text(path, old + _lines(new, header))
+    output.write_text(path, old + _lines(new, header), modes)
 
 
 def _existing(path: Path) -> tuple[_Rows, list[str] | None]:
@@ -402,13 +403,15 @@ def merge_rows(course: Path, new: pd.DataFrame, name: str, plans: dict[str, Plan
                roster: Collection[str], as_of: date, lines: Sequence[int] | None = None,
                ) -> Recorded:
     """Check the course's attendance file with ``new`` rows added, then append them."""
+    from peercert.course import Course
+
     path = attendance_path(course)
     rows, header = _existing(path)
     start = _next_line(path)
     rows.add(new, name, lines if lines is not None else range(start, start + len(new)))
     check_rows(rows, plans, roster, as_of)
     added = rows.frame[rows.frame["file_no"] == len(rows.names) - 1]
-    _write(path, added, header)
+    _write(path, added, header, Course.open(Path(course)).modes)
     present = added[added["present"] == "yes"]
     minutes = present.assign(m=present["minutes"].astype(int)).groupby("domain")["m"].sum()
     return Recorded(path, len(added),

@@ -40,7 +40,7 @@ Attendance of every course counts (each file is checked against its own course's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from peercert import nbgrader_compat as nbc
 from peercert.course import Course
 from peercert.defaults import COMPLETION_PERCENT
 from peercert.errors import CourseError
@@ -65,6 +64,7 @@ from peercert.readiness.sources import self_study_label
 if TYPE_CHECKING:
     from peercert.bank import Bank
     from peercert.curriculum import ModuleInfo
+    from peercert.program import Program
     from peercert.readiness.attendance import Plan
 
 COMPLETION = COMPLETION_PERCENT  # percent of a module quiz's graded points that completes it
@@ -103,11 +103,8 @@ def course_settings(course: Path) -> tuple[str, str]:
 
 def read_roster(c: Course) -> pd.DataFrame:
     """trainee_id, name: the course's students (name falls back to the id)."""
-    s = nbc.student
-    with c.connect() as conn:
-        students = conn.execute(s.select().with_only_columns(
-            s.c.id, s.c.first_name, s.c.last_name)).all()
-    rows = [(sid, f"{first or ''} {last or ''}".strip() or sid) for sid, first, last in students]
+    rows = [(sid, f"{first or ''} {last or ''}".strip() or sid)
+            for sid, first, last in c.students()]
     return pd.DataFrame(sorted(rows), columns=["trainee_id", "name"], dtype=str)
 
 
@@ -144,20 +141,24 @@ def _best_per_item(grades: pd.DataFrame) -> pd.DataFrame:
     return grades.drop_duplicates(["trainee_id", "quiz", "item"]).reset_index(drop=True)
 
 
-def read_course(course: Path, as_of: date | None = None) -> CourseData:
+def read_course(course: Path | Course, as_of: date | None = None,
+                listed: Sequence[str] = ()) -> CourseData:
     """Read one course directory: config, gradebook, banks, modules, guides and hour files.
 
-    The attendance and approvals files are checked against the course's roster, guides and
-    modules (AttendanceError / ApprovalError name every problem with file and line).
+    ``course`` is a course folder, or a :class:`Course` already opened (a program course,
+    its gradebook in the program database). The attendance and approvals files are checked
+    against the course's roster, guides and modules (AttendanceError / ApprovalError name
+    every problem with file and line). ``listed`` adds trainees the course has even if the
+    gradebook has no row for them yet (a program's roster), named by their id.
     """
     from peercert.bank import BankError, load_banks, quiz_renames
     from peercert.curriculum import list_modules
     from peercert.readiness.approvals import approvals_path, load_approvals, module_hours
     from peercert.readiness.attendance import attendance_path, load_attendance, plans_of
 
-    course = Path(course)
+    c = course if isinstance(course, Course) else open_course(Path(course))
+    course = c.root
     day = as_of or date.today()
-    c = open_course(course)
     try:
         banks = load_banks(course / "assignments") if (course / "assignments").is_dir() else []
         modules = list_modules(course) if (course / "modules").is_dir() else []
@@ -167,6 +168,10 @@ def read_course(course: Path, as_of: date | None = None) -> CourseData:
         raise CourseError(f"{course}: a module's metadata.peercert is incomplete: {exc}") from exc
     plans = plans_of(course)
     roster, grades = read_gradebook(c, quiz_renames(banks))
+    if listed:
+        extra = pd.DataFrame({"trainee_id": list(listed), "name": list(listed)}, dtype=str)
+        roster = pd.concat([roster, extra], ignore_index=True).drop_duplicates("trainee_id")
+        roster = roster.sort_values("trainee_id").reset_index(drop=True)
     attendance = load_attendance(attendance_path(course), plans, set(roster["trainee_id"]), day)
     holds = module_hours(modules, plans, quiz_modules(banks))
     approvals = load_approvals(approvals_path(course), holds, day)
@@ -333,15 +338,18 @@ def _first_by_id(items: list, key: str) -> list:
     return list(seen.values())
 
 
-def combine_courses(courses: list[CourseData], completion: float | None = None) -> Evidence:
+def combine_courses(courses: list[CourseData], completion: float | None = None,
+                    sites: list[str] | None = None) -> Evidence:
     """One Evidence from several courses (see the module docstring for the merge rules).
 
     ``completion`` applies one threshold to every course instead of each course's own.
+    ``sites`` labels each course's trainees (one distinct label per course); by default
+    the course ids.
     """
     if not courses:
         return Evidence.empty()
-    rosters = [c.roster.assign(site=site) for c, site in zip(courses, _site_labels(courses),
-                                                              strict=True)]
+    labels = sites if sites is not None else _site_labels(courses)
+    rosters = [c.roster.assign(site=site) for c, site in zip(courses, labels, strict=True)]
     roster = pd.concat(rosters, ignore_index=True).drop_duplicates("trainee_id")
     grades = pd.concat([c.grades for c in courses], ignore_index=True)
     grades = _best_per_item(grades)
@@ -353,7 +361,7 @@ def combine_courses(courses: list[CourseData], completion: float | None = None) 
         _check_across_courses(attendance, courses)
     site_of = dict(zip(roster["trainee_id"], roster["site"], strict=True))
     approvals = [(c.approvals, {t for t, s in site_of.items() if s == site})
-                 for c, site in zip(courses, _site_labels(courses), strict=True)
+                 for c, site in zip(courses, labels, strict=True)
                  if not c.approvals.empty]
     passes = pd.concat([quiz_passes(c.grades, banks, c.completion if completion is None
                                     else completion) for c in courses], ignore_index=True)
@@ -388,3 +396,37 @@ def course_evidence(courses: list[Path], completion: float | None = None,
     """Read and combine course directories into one Evidence; ``completion`` (percent), when
     given, replaces every course's own ``c.Peercert.completion_percent``."""
     return combine_courses([read_course(Path(c), as_of) for c in courses], completion)
+
+
+def program_site(program: Program, course_id: str) -> str:
+    """How a program course's trainees are labelled: ``Site (course id)``."""
+    return f"{program.course(course_id).site} ({course_id})"
+
+
+def program_evidence(program: Program, completion: float | None = None,
+                     as_of: date | None = None, courses: Sequence[Path] = ()) -> Evidence:
+    """Every course of a program, read from the program's gradebook and course folders.
+
+    Each course's roster is its gradebook students plus the trainees the program file lists
+    for it (a trainee who has not submitted yet still shows, with no evidence), labelled
+    with the course's site. A trainee in several courses keeps the site of the first.
+    ``courses`` adds course folders outside the program (labelled with their course ids).
+    """
+    import sqlalchemy as sa
+
+    from peercert.program_db import open_course as open_program_course
+
+    found = []
+    for entry in program.courses:
+        course = open_program_course(program, entry.id)
+        try:
+            found.append(read_course(course, as_of, entry.trainees))
+        except sa.exc.DBAPIError as exc:  # no schema yet, no access: say which course
+            reason = " ".join(str(exc.orig).split()) if exc.orig else type(exc).__name__
+            raise CourseError(f"course {entry.id}: cannot read its gradebook in the program "
+                              f"database: {reason}", path=program.path) from exc
+        finally:
+            course.close()
+    extra = [read_course(Path(c), as_of) for c in courses]
+    sites = [program_site(program, c.id) for c in program.courses]
+    return combine_courses(found + extra, completion, sites=sites + _site_labels(extra))

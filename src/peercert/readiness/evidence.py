@@ -399,12 +399,13 @@ def load_roster(path: Path) -> pd.DataFrame:
     return frame.loc[:, list(ROSTER_COLUMNS)].reset_index(drop=True)
 
 
-def write_evidence(frame: pd.DataFrame, path: Path) -> Path:
+def write_evidence(frame: pd.DataFrame, path: Path,
+                   modes: output.Modes = output.PRIVATE) -> Path:
     """Write records (or rows with the evidence columns) as an evidence CSV."""
     out = frame.loc[:, list(COLUMNS)].copy()
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     out["hours"] = out["hours"].map(lambda h: "" if pd.isna(h) else f"{h:g}")
-    return output.write_frame(Path(path), out)
+    return output.write_frame(Path(path), out, modes=modes)
 
 
 def is_slug(value: str) -> bool:

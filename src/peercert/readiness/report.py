@@ -158,9 +158,10 @@ def board_table(r: Readiness) -> pd.DataFrame:
     return pd.DataFrame(board_columns(r), columns=list(BOARD_COLUMNS))
 
 
-def write_csv(columns: dict[str, list], path: Path) -> Path:
+def write_csv(columns: dict[str, list], path: Path,
+              modes: output.Modes = output.PRIVATE) -> Path:
     """Write column lists as one CSV, atomically and formula-safe (``peercert.output``)."""
-    return output.write_csv(path, list(columns), zip(*columns.values(), strict=True))
+    return output.write_csv(path, list(columns), zip(*columns.values(), strict=True), modes)
 
 
 def threshold_text(req) -> str:  # noqa: ANN001 (any requirement)
@@ -415,9 +416,10 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
     return pages
 
 
-def write_pages(folder: Path, pages: dict[str, str]) -> list[Path]:
+def write_pages(folder: Path, pages: dict[str, str],
+                modes: output.Modes = output.PRIVATE) -> list[Path]:
     """Write trainee pages; drop pages a previous run left for trainees no longer listed."""
-    output.make_dirs(folder)
+    output.make_dirs(folder, modes)
     names = page_names(list(pages))
     keep = set(names.values())
     for old in folder.glob("*.html"):
@@ -426,12 +428,13 @@ def write_pages(folder: Path, pages: dict[str, str]) -> list[Path]:
     paths = []
     for tid, html in pages.items():
         path = folder / names[tid]
-        paths.append(output.write_text(path, html))
+        paths.append(output.write_text(path, html, modes))
     return paths
 
 
 def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *,
-                  parallel: bool | None = None) -> list[Path]:
+                  parallel: bool | None = None,
+                  modes: output.Modes = output.PRIVATE) -> list[Path]:
     """Write every report into ``out``; return the files written.
 
     From ``PARALLEL_FROM`` trainees on (or when ``parallel`` is true), the figures are drawn
@@ -440,16 +443,16 @@ def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *
     from peercert.readiness.figures import FigureJob, figure_data, render_figures
     from peercert.readiness.records import empty_scores
 
-    output.make_dirs(out)
+    output.make_dirs(out, modes)
     files = [out / "readiness.csv", out / "board-export.csv", out / "index.html"]
     by_site = r.by_site()
     data = figure_data(r, scores if scores is not None else empty_scores(), by_site)
     two = len(r.trainees) >= PARALLEL_FROM if parallel is None else parallel
     job = FigureJob(data) if two else None
     columns = readiness_columns(r)
-    write_csv(columns, files[0])
-    write_csv(board_columns(r, columns), files[1])
-    pages = write_pages(out / "trainees", render_trainees(r))
+    write_csv(columns, files[0], modes)
+    write_csv(board_columns(r, columns), files[1], modes)
+    pages = write_pages(out / "trainees", render_trainees(r), modes)
     figures = job.result() if job else render_figures(data)
-    output.write_text(files[2], render_dashboard(r, figures, by_site))
+    output.write_text(files[2], render_dashboard(r, figures, by_site), modes)
     return files + pages

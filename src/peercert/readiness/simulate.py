@@ -130,13 +130,14 @@ def simulate_evidence(course: Path, out_csv: Path, seed: int = 0, *,
     hours come from attendance (``simulate_attendance``). Dates end on ``end`` (default: the
     day of the latest graded submission in the course).
     """
+    from peercert.course import Course
     from peercert.readiness.course_evidence import read_course
     from peercert.readiness.evidence import write_evidence
 
     data = read_course(Path(course))
     ids = list(data.roster["trainee_id"])
     return write_evidence(simulate_records(ids, end or _end_date(data.grades), seed),
-                          Path(out_csv))
+                          Path(out_csv), Course.open(Path(course)).modes)
 
 
 @dataclass(frozen=True)

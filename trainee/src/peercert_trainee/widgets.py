@@ -18,6 +18,8 @@ Example, in a module cell::
 from __future__ import annotations
 
 import html
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -47,12 +49,15 @@ class SelfCheck(w.VBox):
         self.options = dict(options)
         self.feedback_text = dict(feedback)
         labels = [(f"{k}. {v}", k) for k, v in options.items()]
+        # The description is the control's visible label, which screen readers read with it.
         if self.multiple:
-            self.picker: w.ValueWidget = w.SelectMultiple(options=labels, rows=len(labels))
+            self.picker: w.ValueWidget = w.SelectMultiple(
+                options=labels, rows=len(labels), description="Your answers:")
             hint = "Choose all that apply (hold Ctrl or Cmd to pick more than one)."
         else:
-            self.picker = w.RadioButtons(options=labels, value=None)
+            self.picker = w.RadioButtons(options=labels, value=None, description="Your answer:")
             hint = "Choose one answer."
+        self.picker.style = {"description_width": "initial"}
         self.picker.layout = w.Layout(width="auto")
         self.button = w.Button(description="Check my answer", button_style="primary")
         self.result = w.HTML()
@@ -88,7 +93,8 @@ class Reflection(w.VBox):
 
     def __init__(self, prompt: str, key: str, folder: Path | None = None) -> None:
         self.path = (folder or Path.home() / "peercert-journal") / f"{key}.md"
-        self.text = w.Textarea(placeholder="Write your thoughts here.", rows=6)
+        self.text = w.Textarea(placeholder="Write your thoughts here.", rows=6,
+                               description="Your note:", style={"description_width": "initial"})
         self.text.layout = w.Layout(width="100%")
         if self.path.exists():
             self.text.value = self.path.read_text(encoding="utf-8")
@@ -101,7 +107,16 @@ class Reflection(w.VBox):
         super().__init__([intro, self.text, self.button, self.status])
 
     def save(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(self.text.value, encoding="utf-8")
+        """Write the note for this user only (0600 in a 0700 folder), whole or not at all."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                   suffix=".tmp")  # created 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.text.value)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         self.status.value = f"<i>Saved to {html.escape(str(self.path))}.</i>"
         return self.path

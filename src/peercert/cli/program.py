@@ -1,0 +1,52 @@
+"""Program commands: ``peercert program apply`` (deploy/README.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from peercert.cli.app import app, fail
+
+program_app = typer.Typer(help="A state program's courses, rosters and hub (program.toml).",
+                          no_args_is_help=True)
+app.add_typer(program_app, name="program")
+
+
+@program_app.command("apply")
+def apply(
+    program_file: Path = typer.Argument(..., help="The program file (program.toml)."),
+    hub_url: str = typer.Option(None, "--hub-url", envvar="PEERCERT_HUB_URL",
+                                help="The hub, e.g. http://127.0.0.1:8081 (its API is "
+                                     "<url>/hub/api). Without it the hub is left alone."),
+    hub_token: str = typer.Option(None, "--hub-token",
+                                  help="The peercert-apply service's API token, or env:NAME "
+                                       "(default env:PEERCERT_HUB_TOKEN)."),
+    unix_users: bool = typer.Option(False, "--unix-users",
+                                    help="Create Unix accounts and course groups and set "
+                                         "folder rights (run as root)."),
+    release: bool = typer.Option(False, "--release",
+                                 help="Release each course's quizzes not released yet."),
+) -> None:
+    """Create what program.toml declares: course folders, accounts, hub users and groups."""
+    from peercert.deploy import apply_program
+    from peercert.deploy.hubapi import HubClient
+    from peercert.program import load_program
+
+    program = load_program(program_file)
+    hub = None
+    if hub_url:
+        token = hub_token or "env:PEERCERT_HUB_TOKEN"
+        if token.startswith("env:"):
+            token = os.environ.get(token.removeprefix("env:"), "")
+            if not token:
+                fail(f"no hub token: set {(hub_token or 'env:PEERCERT_HUB_TOKEN')[4:]} "
+                     "or pass --hub-token")
+        hub = HubClient(hub_url, token)
+    if unix_users and os.geteuid() != 0:
+        fail("--unix-users creates accounts and sets folder owners: run it as root")
+    changes = apply_program(program, hub=hub, unix_users=unix_users, release=release,
+                            say=typer.echo)
+    typer.echo(f"{program.name}: {len(changes)} change(s)" if changes
+               else f"{program.name}: nothing to change, everything already matches")
