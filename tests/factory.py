@@ -13,6 +13,8 @@ from typing import Any
 import nbformat
 import yaml
 
+from peercert.answers import typed_literal, with_answer
+
 TAGS = {"competencies": ["C1"], "domain": "ethical-responsibility", "module": "06-boundaries"}
 
 
@@ -131,6 +133,11 @@ def module(root: Path, module_id: str = "06-boundaries", quiz: str = "quiz1",
     return path
 
 
+def typed(answers: dict[str, Any]) -> dict[str, str]:
+    """Answers given as values ("B", ["A", "C"], False) as the literals a trainee types."""
+    return {item: typed_literal(value) for item, value in answers.items()}
+
+
 def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A released quiz notebook filled in like a trainee would: edit answer cells only.
 
@@ -149,8 +156,7 @@ def answer_notebook(release_nb: Path, answers: dict[str, str]) -> nbformat.Noteb
         elif item in answers and cell.cell_type == "markdown":
             cell.source = answers[item]
         elif item in answers:
-            var = cell.source.splitlines()[-1].split("=")[0].strip()
-            cell.source = cell.source.rsplit("\n", 1)[0] + f"\n{var} = {answers[item]}"
+            cell.source = with_answer(cell.source, answers[item])
     return nb
 
 
@@ -162,6 +168,36 @@ def submit(course: Path, quiz: str, trainee: str, nb: nbformat.NotebookNode,
     nbformat.write(nb, folder / f"{quiz}.ipynb")
     (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
     return folder
+
+
+def release(course: Path, quiz: str = "quiz1", duedate: str | None = None) -> Path:
+    """Release a built quiz without starting an nbgrader app; returns the released notebook.
+
+    nbgrader's own ``generate_assignment`` preprocessors, in the order ``GenerateAssignment``
+    lists them and with the course's config, run in-process on ``source/<quiz>/<quiz>.ipynb``:
+    the gradebook gets the assignment (with ``duedate``), notebook and cell rows ``SaveCells``
+    writes, and ``release/<quiz>/`` the notebook trainees fetch. A test in
+    test_nbgrader_compat.py checks both against ``nbgrader generate_assignment``'s.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.converters.generate_assignment import GenerateAssignment
+
+    from peercert.course import Course
+
+    c = Course.open(course)
+    c.create_gradebook()
+    with Gradebook(c.db_url, c.course_id) as gb:
+        gb.update_or_create_assignment(quiz, **({"duedate": duedate} if duedate else {}))
+    nb = nbformat.read(c.folder("source") / quiz / f"{quiz}.ipynb", as_version=4)
+    resources: dict[str, Any] = {
+        "nbgrader": {"notebook": quiz, "assignment": quiz, "db_url": c.db_url},
+        "metadata": {"path": str(c.folder("source") / quiz)}}
+    for step in GenerateAssignment.class_traits()["preprocessors"].default():
+        nb, resources = step(config=c.config).preprocess(nb, resources)
+    out = c.folder("release") / quiz / f"{quiz}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
 
 
 def session_guide(root: Path, module: str = "06-boundaries", hours: float = 4,

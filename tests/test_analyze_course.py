@@ -7,7 +7,6 @@ Gradebook API, without running any nbgrader command, so these tests stay fast.
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 import warnings
@@ -39,10 +38,11 @@ REFLECTION = {"ana": 4.0, "ben": 2.0, "dee": None}  # cruz left it blank; dee no
 
 
 def _typed(literal: str | None):
+    """The value the item's hidden test sees, read as the grader reads the answer cell."""
     try:
-        return ast.literal_eval(literal) if literal is not None else None
-    except (ValueError, SyntaxError):
-        return literal  # a bare name such as D: unreadable, scores 0
+        return literal_answer(f"answer = {literal}") if literal is not None else None
+    except AnswerError:
+        return None  # code such as a bare name D: not read, scores 0
 
 
 def _add_grades(gb, bank, trainee: str, typed: dict[str, str]) -> None:

@@ -103,12 +103,24 @@ def test_duplicate_grade_ids_as_nbgrader_does():
         ("nbgrader" in c.metadata) for c in nb.cells]
 
 
-@pytest.mark.parametrize("stamp", ["2026-11-20 10:00:00.000000 UTC",
+@pytest.mark.parametrize("stamp", ["2026-11-20 10:00:00.000000 UTC", "2026-11-20 23:59:59 UTC",
+                                   "2026-11-20 10:00:00.123456 Europe/Paris",
                                    "2026-11-20 10:00:00.5 -0500", "2026-11-20T10:00:00"])
 def test_parse_utc_matches_nbgrader(stamp):
     from nbgrader.utils import parse_utc
 
     assert nbc.parse_utc(stamp) == parse_utc(stamp)
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-30 10:00:00.000000 UTC", "2026-11-20 24:00:00 UTC",
+                                   "2026-11-20 10:61:00.000000 UTC"])
+def test_parse_utc_refuses_what_nbgrader_refuses(stamp):
+    from nbgrader.utils import parse_utc
+
+    with pytest.raises(ValueError):
+        parse_utc(stamp)
+    with pytest.raises(ValueError):
+        nbc.parse_utc(stamp)
 
 
 @pytest.mark.parametrize(("method", "score", "late"), [
@@ -208,7 +220,14 @@ def test_console_script_works_without_the_venv_on_path(tmp_path):
     assert (tmp_path / "c" / "gradebook.db").is_file()
 
 
-def test_grade_path_does_not_import_nbgrader(course):
+def test_grade_path_does_not_import_nbgrader(tmp_path):
+    import factory
+
+    from peercert.course import init_course
+
+    course = init_course(tmp_path / "c", source_root=factory.curriculum(tmp_path / "cur"))
+    release = factory.release(course, "quiz1")  # in-process: no nbgrader app
+    factory.submit(course, "quiz1", "ana", factory.answer_notebook(release, {"t-01": '"B"'}))
     code = ("import sys; from peercert.grade import grade_quiz; "
             f"grade_quiz({str(course)!r}, 'quiz1', workers=1); "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -272,3 +291,48 @@ def test_overwrite_cells_as_nbgrader_does(course, how):
                 for cell in cells if cell["metadata"].get("nbgrader", {}).get("grade_id")]
 
     assert graded(ours) == graded(theirs.cells)
+
+
+@pytest.mark.nbgrader
+def test_in_process_release_matches_generate_assignment(course, tmp_path):
+    """The grade stage's unit tier releases with ``factory.release`` (nbgrader's preprocessors,
+    no app): the same released notebook and gradebook rows as ``nbgrader generate_assignment``."""
+    import factory
+    import nbformat
+
+    from peercert.course import init_course
+
+    twin = init_course(tmp_path / "twin", source_root=factory.curriculum(tmp_path / "cur"))
+    ours = nbformat.read(factory.release(twin, "quiz1"), as_version=4)
+    theirs = nbformat.read(course / "release" / "quiz1" / "quiz1.ipynb", as_version=4)
+    for cell in ours.cells + theirs.cells:
+        cell.pop("id", None)  # random per build
+    assert ours == theirs
+    skip = {"id", "notebook_id", "assignment_id"}  # uuids
+
+    def rows(path: Path) -> dict[str, list[tuple[str, ...]]]:
+        engine = sa.create_engine(Course.open(path).db_url)
+        try:
+            with engine.connect() as conn:
+                return {t: sorted(tuple(str(v) for k, v in r._mapping.items() if k not in skip)
+                                  for r in conn.execute(sa.text(f"SELECT * FROM {t}")))
+                        for t in ("assignment", "notebook", "base_cell", "grade_cells",
+                                  "solution_cells", "task_cells", "source_cell")}
+        finally:
+            engine.dispose()
+
+    assert rows(twin) == rows(course)
+
+
+def test_new_row_ids_are_uuids_in_increasing_order():
+    import time
+    import uuid
+
+    ids = nbc.new_uuids(5000)
+    time.sleep(0.002)
+    later = nbc.new_uuids(3)
+    assert len(set(ids)) == 5000 and ids == sorted(ids) and later[0] > ids[-1]
+    assert len(nbc.new_uuid()) == 32
+    for text in ids[:50] + later:
+        value = uuid.UUID(text)
+        assert value.hex == text and value.version == 7 and value.variant == uuid.RFC_4122

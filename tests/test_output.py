@@ -40,3 +40,30 @@ def test_a_failed_write_keeps_the_good_file_and_leaves_no_temporary(
         output.write_text(target, "half")
     assert target.read_text(encoding="utf-8") == "good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_writes_make_folders_and_give_files_their_modes(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        path = output.write_bytes(tmp_path / "a" / "b" / "x.json", b"{}")  # private
+        again = output.write_bytes(path, b"[]")  # over an existing file, folder there
+        public = output.write_bytes(tmp_path / "a" / "p.txt", b"x", output.PUBLIC)
+        odd = output.write_bytes(tmp_path / "a" / "o.txt", b"x", output.Modes(0o604, None))
+    finally:
+        os.umask(old)
+    assert again == path and path.read_bytes() == b"[]"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
+    assert public.stat().st_mode & 0o777 == 0o640  # what open gives under the umask
+    assert odd.stat().st_mode & 0o777 == 0o604  # exactly, whatever the umask
+    assert sorted(p.name for p in path.parent.iterdir()) == ["x.json"]
+
+
+def test_notebook_json_is_json_dumps_with_indent_1() -> None:
+    import json
+
+    cells = [{"cell_type": "code", "source": "answer_1 = \"B\"\n# é \u2028", "metadata": {
+        "nbgrader": {"points": 1.5, "grade": True}}, "outputs": [], "execution_count": None}]
+    for nb in ({}, {"cells": []}, {"cells": cells * 3, "metadata": {"x": [1, {}, []]},
+                                   "nbformat": 4}, {1: "not a string key", "cells": cells}):
+        assert output.notebook_json(nb) == json.dumps(nb, indent=1)

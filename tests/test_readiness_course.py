@@ -83,17 +83,20 @@ def empty_gradebook(folder: Path) -> Path:
 def build_course(root: Path, scores: dict[str, dict[str, float | None]],
                  course_id: str = "cohort-a",
                  names: dict[str, tuple[str, str]] | None = None,
-                 template: Path | None = None, guides: bool = True) -> Path:
+                 template: Path | None = None, guides: bool = True,
+                 config: str = "", when: datetime = WHEN) -> Path:
     """A course whose gradebook holds ``scores[trainee][item]`` (None = not graded yet).
 
-    A trainee's quiz counts as submitted when any of its items appears in their scores.
-    With ``guides``, each module has a facilitator guide (``GUIDES``).
+    A trainee's quiz counts as submitted (at ``when``) when any of its items appears in their
+    scores. With ``guides``, each module has a facilitator guide (``GUIDES``). ``config`` is
+    appended to the course's nbgrader_config.py.
     """
     from peercert.course import config_text
 
     (root / "assignments").mkdir(parents=True)
     (root / "modules").mkdir()
-    (root / "nbgrader_config.py").write_text(config_text(course_id), encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(config_text(course_id) + "\n" + config,
+                                             encoding="utf-8")
     for quiz, (module, items) in BANKS.items():
         data = {"quiz": quiz, "title": f"Quiz {quiz}", "module": module, "items": items}
         (root / "assignments" / f"{quiz}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -104,12 +107,12 @@ def build_course(root: Path, scores: dict[str, dict[str, float | None]],
             factory.session_guide(root, module_id, sum(hours.values()), hours)
     if template is not None:
         shutil.copyfile(template, root / "gradebook.db")
-    fill_gradebook(root, course_id, scores, names or {})
+    fill_gradebook(root, course_id, scores, names or {}, when)
     return root
 
 
 def fill_gradebook(root: Path, course_id: str, scores: dict[str, dict[str, float | None]],
-                   names: dict[str, tuple[str, str]]) -> None:
+                   names: dict[str, tuple[str, str]], when: datetime = WHEN) -> None:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id) as gb:
@@ -125,7 +128,7 @@ def fill_gradebook(root: Path, course_id: str, scores: dict[str, dict[str, float
                 ids = [it["id"] for it in items]
                 if not any(i in per_item for i in ids):
                     continue
-                gb.add_submission(quiz, tid, timestamp=WHEN)
+                gb.add_submission(quiz, tid, timestamp=when)
                 for i in ids:
                     grade = gb.find_grade(i, quiz, quiz, tid)
                     grade.auto_score = per_item.get(i)
@@ -215,6 +218,49 @@ def test_two_courses_merge_sites_and_best_scores(tmp_path: Path, gradebook_templ
     assert _score(ev, "t1", "quiz", "advocacy") == (2.0, 2.0)
     # the best score across cohorts completes the module once: its self-study, once
     assert ev.records[ev.records["trainee_id"] == "t1"]["hours"].sum() == 1.5
+
+
+def _completed(ev: Any, module: str = "06-boundaries") -> dict[str, pd.Timestamp]:
+    """trainee -> date of the self-study ``module``'s completion released."""
+    rec = ev.records[ev.records["source"] == f"self-study:{module}"]
+    return dict(rec.groupby("trainee_id", observed=True)["date"].min())
+
+
+# boundaries: bnd-1 and bnd-2 (1 point each) and the reflection bnd-3 (2 points)
+THREE_QUARTERS = {"bnd-1": 1, "bnd-2": 0, "bnd-3": 2}
+
+
+def test_each_course_completes_modules_by_its_own_setting(tmp_path: Path,
+                                                          gradebook_template: Path) -> None:
+    strict = build_course(tmp_path / "strict", {"t1": THREE_QUARTERS}, "strict",
+                          template=gradebook_template,
+                          config="c.Peercert.completion_percent = 80")
+    usual = build_course(tmp_path / "usual", {"t2": THREE_QUARTERS}, "usual",
+                         template=gradebook_template)  # the default, 70
+    assert set(_completed(course_evidence([strict, usual]))) == {"t2"}  # 75 %: t2's course only
+    assert set(_completed(course_evidence([usual, strict]))) == {"t2"}  # whatever the order
+    assert set(_completed(course_evidence([strict, usual], completion=50))) == {"t1", "t2"}
+
+
+def test_a_trainee_in_two_courses_completes_by_either_courses_rule(
+        tmp_path: Path, gradebook_template: Path) -> None:
+    early, late = datetime(2026, 9, 1, 12, 0), datetime(2026, 10, 15, 12, 0)
+    half_a, half_b = {"bnd-1": 1, "bnd-2": 1, "bnd-3": 0}, {"bnd-1": 0, "bnd-2": 0, "bnd-3": 2}
+    a = build_course(tmp_path / "a", {"both": THREE_QUARTERS, "halves": half_a,
+                                      "twice": ALL_RIGHT}, "a", template=gradebook_template,
+                     config="c.Peercert.completion_percent = 80", when=early)
+    b = build_course(tmp_path / "b", {"both": THREE_QUARTERS, "halves": half_b,
+                                      "twice": ALL_RIGHT}, "b", template=gradebook_template,
+                     when=late)
+    ev = course_evidence([a, b])
+    done = _completed(ev)
+    assert done["both"] == pd.Timestamp(late.date())  # 75 %: not enough in a (80), enough in b (70)
+    assert done["twice"] == pd.Timestamp(early.date())  # from the first course that saw it passed
+    # 50 % in each course: items from two sittings never add up to a pass...
+    assert "halves" not in done
+    # ...though mastery counts the best score of each item
+    assert _score(ev, "halves", "quiz", "boundaries") == (4.0, 4.0)
+    assert ev.records[ev.records["trainee_id"] == "twice"]["hours"].sum() == 2.5  # once
 
 
 def test_same_course_id_twice_gets_directory_labels(tmp_path: Path,

@@ -11,8 +11,10 @@ Kept to the standard library plus :mod:`peercert.scoring`, so workers import it 
 from __future__ import annotations
 
 import ast
+import copy
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,28 +48,43 @@ def _is_inert(node: ast.stmt) -> bool:
 
 def bind_literals(source: str, env: dict[str, Any]) -> str | None:
     """Apply a cell's ``name = literal`` lines to env; return why the cell is not plain data."""
+    bound, unreadable, reason = (_read_literals(source) if len(source) <= _CACHED_CHARS
+                                 else _read_literals.__wrapped__(source))
+    for name, value in bound:
+        env[name] = copy.deepcopy(value) if isinstance(value, (list, dict, set)) else value
+    for name in unreadable:
+        env[name] = Unreadable(str(reason))
+    return reason
+
+
+# A cohort gives few distinct answers: each distinct cell source is read once per process.
+_CACHED_CHARS = 2_000
+
+
+@lru_cache(maxsize=8192)
+def _read_literals(source: str) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...],
+                                         str | None]:
+    """(bindings in order, names made unreadable, reason) for one cell's source."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        return f"cannot be read (line {exc.lineno}: {exc.msg})"
-    names = [t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
-             for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
-             if isinstance(t, ast.Name)]
+        return (), (), f"cannot be read (line {exc.lineno}: {exc.msg})"
+    names = tuple(t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+                  for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                  if isinstance(t, ast.Name))
+    bound = []
     for node in tree.body:
         if _is_inert(node):
             continue
-        bound = _binding(node)
-        if bound is not None:
+        binding = _binding(node)
+        if binding is not None:
             try:
-                env[bound[0]] = ast.literal_eval(bound[1])
+                bound.append((binding[0], ast.literal_eval(binding[1])))
                 continue
             except _LITERAL_ERRORS:
                 pass
-        reason = f"has code that peercert does not run (line {node.lineno})"
-        for name in names:
-            env[name] = Unreadable(reason)
-        return reason
-    return None
+        return tuple(bound), names, f"has code that peercert does not run (line {node.lineno})"
+    return tuple(bound), (), None
 
 
 def assigned_name(source: str) -> str | None:
@@ -92,8 +109,19 @@ def literal_answer(source: str) -> Any:
     return env[name]
 
 
+def typed_literal(answer: Any) -> str:
+    """The literal a trainee types for ``answer``, between the quote marks the quiz gives:
+    ``"B"``, ``"A, C"`` (a list of letters), ``"True"``. Read back with :func:`literal_answer`
+    and :func:`peercert.scoring.normalize`, it is ``answer`` again."""
+    if isinstance(answer, (list, tuple)):
+        answer = ", ".join(str(x) for x in answer)
+    return json.dumps(str(answer), ensure_ascii=False)  # a JSON string is a Python literal
+
+
 def with_answer(source: str, literal: str) -> str:
-    """An answer cell's source with its answer replaced by ``literal`` (source text)."""
+    """An answer cell's source with its answer replaced by ``literal`` (source text): the
+    cell's last line binds the answer variable (``answer_3 = ""`` as released), lines above
+    it are kept."""
     head, _, last = source.rpartition("\n")
     var = assigned_name(last) or last.split("=")[0].strip()
     return f"{head}\n{var} = {literal}" if head else f"{var} = {literal}"

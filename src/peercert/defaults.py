@@ -46,6 +46,10 @@ MAX_BANK_BYTES = 1_000_000  # an item bank (the largest shipped bank is ~115 kB)
 # --- Concurrent commands on one course (issue 14) -------------------------------------------
 LOCK_TIMEOUT = 600.0  # seconds a grading run waits for another one's gradebook writes
 SQLITE_BUSY_TIMEOUT = 60.0  # seconds an SQLite statement waits for another writer's commit
+# SQLite page cache of each gradebook connection, in KiB (SQLite's default: 2,000): a batch
+# of grades touches pages all over the grade table's indexes, and a smaller cache spills
+# them to the file (and syncs the journal) before the batch commits. Per connection only.
+SQLITE_CACHE_KIB = 65_536
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -172,40 +174,47 @@ def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return meta if isinstance(meta, Mapping) else None
 
 
+def flags(meta: Mapping[str, Any] | None) -> tuple[bool, bool, bool]:
+    """(``is_grade``, ``is_solution``, ``is_locked``) of a cell's nbgrader metadata at once."""
+    if not meta:
+        return False, False, False
+    grade = bool(meta.get("grade", False))
+    solution = bool(meta.get("solution", False))
+    return grade, solution, not solution and (grade or bool(meta.get("locked", False)))
+
+
 def is_grade(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_grade``."""
-    meta = _nbgrader_meta(cell)
-    return bool(meta and meta.get("grade", False))
+    return flags(_nbgrader_meta(cell))[0]
 
 
 def is_solution(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_solution``."""
-    meta = _nbgrader_meta(cell)
-    return bool(meta and meta.get("solution", False))
+    return flags(_nbgrader_meta(cell))[1]
 
 
 def is_locked(cell: Mapping[str, Any]) -> bool:
     """``nbgrader.utils.is_locked``: grade cells that are not solutions are always locked."""
-    meta = _nbgrader_meta(cell)
-    if not meta or is_solution(cell):
-        return False
-    return True if is_grade(cell) else bool(meta.get("locked", False))
+    return flags(_nbgrader_meta(cell))[2]
 
 
 def grade_id(cell: Mapping[str, Any]) -> str | None:
-    meta = _nbgrader_meta(cell)
-    return meta.get("grade_id") if meta else None
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if type(meta) is dict:  # the common case first: this runs for every cell, several times
+        return meta.get("grade_id")
+    return meta.get("grade_id") if isinstance(meta, Mapping) and meta else None
 
 
 def compute_checksum(cell: Mapping[str, Any]) -> str:
     """``nbgrader.utils.compute_checksum`` on a cell's JSON (source as one string)."""
     source = cell.get("source", "")
+    grade, solution, locked = flags(_nbgrader_meta(cell))
     m = hashlib.md5()
     for part in ("".join(source) if isinstance(source, list) else source, cell["cell_type"],
-                 str(is_grade(cell)), str(is_solution(cell)), str(is_locked(cell)),
+                 str(grade), str(solution), str(locked),
                  cell["metadata"]["nbgrader"]["grade_id"]):
         m.update(part.encode("utf-8"))
-    if is_grade(cell):
+    if grade:
         m.update(str(float(cell["metadata"]["nbgrader"]["points"])).encode("utf-8"))
     return m.hexdigest()
 
@@ -217,7 +226,7 @@ def dedupe_grade_ids(cells: list[dict[str, Any]]) -> list[int]:
     dropped = []
     for index in range(len(cells) - 1, -1, -1):
         cell = cells[index]
-        if not (is_grade(cell) or is_solution(cell) or is_locked(cell)):
+        if not any(flags(_nbgrader_meta(cell))):
             continue
         gid = cell["metadata"]["nbgrader"]["grade_id"]
         if gid in seen:
@@ -230,10 +239,16 @@ def dedupe_grade_ids(cells: list[dict[str, Any]]) -> list[int]:
 
 # --- timestamps and ids: nbgrader.utils.parse_utc, nbgrader.api.new_uuid ------------------
 
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})? UTC\Z")
+
+
 def parse_utc(ts: str | datetime.datetime | None) -> datetime.datetime | None:
     """``nbgrader.utils.parse_utc``: a naive UTC datetime from a timestamp.txt value."""
     if ts is None:
         return None
+    if isinstance(ts, str) and _UTC_STAMP.match(ts):
+        # The form nbgrader writes (``get_timestamp``): read as dateutil reads it, faster.
+        return datetime.datetime.fromisoformat(ts[:-4])
     if not isinstance(ts, datetime.datetime):
         import dateutil.parser
         import dateutil.tz
@@ -258,6 +273,26 @@ def parse_utc(ts: str | datetime.datetime | None) -> datetime.datetime | None:
 def new_uuid() -> str:
     """``nbgrader.api.new_uuid``."""
     return uuid.uuid4().hex
+
+
+def new_uuids(n: int) -> list[str]:
+    """``n`` new row ids, 32 hex digits like :func:`new_uuid`'s, in increasing order.
+
+    Time-ordered UUIDs (version 7 of RFC 9562: milliseconds since 1970, then a counter
+    within this call, then random bits) instead of nbgrader's random version-4 ones: the
+    gradebook's indexes are keyed by these ids, and new keys that sort after the old ones
+    are appended to an index instead of landing on a random page of it, which keeps a batch
+    of grades fast in a gradebook of millions of rows. nbgrader only compares ids.
+    """
+    ms = time.time_ns() // 1_000_000
+    raw = os.urandom(8 * n)
+    out = []
+    head = (ms & (1 << 48) - 1) << 80 | 0x7 << 76 | 0b10 << 62  # time, version, variant
+    for i in range(n):  # the counter: 12 bits before the variant, 20 after it
+        rand = int.from_bytes(raw[8 * i:8 * i + 8], "big") & (1 << 42) - 1
+        value = head | (i >> 20 & 0xFFF) << 64 | (i & 0xFFFFF) << 42 | rand
+        out.append(f"{value:032x}")
+    return out
 
 
 # --- scores: nbgrader.api.Grade.score and SaveAutoGrades ----------------------------------
@@ -417,13 +452,16 @@ def create_gradebook(db_url: str) -> bool:
 
 
 def sqlite_pragmas(dbapi_conn: Any, wal: bool) -> None:
-    """Per-connection SQLite settings. The WAL journal (with NORMAL sync: no fsync per
-    commit, still safe against corruption) only when the course asks for it
+    """Per-connection SQLite settings: a page cache of ``peercert.defaults.SQLITE_CACHE_KIB``
+    (not stored in the file), and the WAL journal (with NORMAL sync: no fsync per commit,
+    still safe against corruption) only when the course asks for it
     (``c.Peercert.sqlite_wal = True``): WAL is persistent and does not work on network file
     systems. Otherwise SQLite's defaults, as nbgrader leaves them."""
-    if not wal:
-        return
+    from peercert.defaults import SQLITE_CACHE_KIB
+
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")
+    if wal:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

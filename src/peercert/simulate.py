@@ -17,6 +17,8 @@ from typing import Any
 
 import nbformat
 
+from peercert.answers import typed_literal, with_answer
+
 FIRST = ["Ana", "Ben", "Carmen", "Darnell", "Elena", "Farid", "Grace", "Hector", "Imani", "Jamal",
          "Kim", "Luis", "Maya", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tasha", "Uma",
          "Victor", "Wen", "Xavier", "Yara", "Zoe"]
@@ -53,23 +55,24 @@ def _difficulty(item_id: str) -> float:
     return (digest[0] / 255.0) * 2.4 - 1.2
 
 
-def _choice_answer(rng: random.Random, meta: dict[str, Any], key: Any, right: bool) -> str:
+def _choice_answer(rng: random.Random, meta: dict[str, Any], key: Any, right: bool) -> Any:
+    """The answer this trainee gives: a letter, a list of letters, or True/False."""
     letters = meta["letters"]
     kind = meta["type"]
     if kind == "truefalse":
-        return str(key if right else not key)
+        return bool(key if right else not key)
     if kind == "single":
         wrong = [x for x in letters if x != key]
         # The first distractor is the tempting one: it draws half of all wrong answers.
         return key if right else (wrong[0] if rng.random() < 0.5 else rng.choice(wrong))
     if kind == "multiple":
         picked = set(key) if right else {x for x in letters if rng.random() < 0.5} or {letters[0]}
-        return ", ".join(sorted(picked))
+        return sorted(picked)
     order = list(key)
     if not right:
         i = rng.randrange(len(order) - 1)
         order[i], order[i + 1] = order[i + 1], order[i]
-    return ", ".join(order)
+    return order
 
 
 def answer_quiz(rng: random.Random, trainee: Trainee, release_nb: nbformat.NotebookNode,
@@ -86,9 +89,7 @@ def answer_quiz(rng: random.Random, trainee: Trainee, release_nb: nbformat.Noteb
             continue
         p = 1 / (1 + math.exp(-(trainee.ability - _difficulty(meta["item"]))))
         answer = _choice_answer(rng, meta, keys[meta["item"]], rng.random() < p)
-        head, _, var_line = cell.source.rpartition("\n")
-        var = var_line.split("=")[0].strip()
-        cell.source = f'{head}\n{var} = "{answer}"'
+        cell.source = with_answer(cell.source, typed_literal(answer))
     return nb
 
 

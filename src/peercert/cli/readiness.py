@@ -23,8 +23,10 @@ EVIDENCE = typer.Option(None, "--evidence", "-e",
 ROSTERS = typer.Option(None, "--roster",
                        help="A roster CSV (trainee_id,name[,site]) for trainees in no course.")
 AS_OF = typer.Option(None, "--as-of", help="Evaluate as of this day (YYYY-MM-DD); default today.")
-COMPLETION = typer.Option(COMPLETION_PERCENT, "--completion", min=0, max=100,
-                          help="Percent of a module quiz's points that completes the module.")
+COMPLETION = typer.Option(None, "--completion", min=0, max=100, show_default=False,
+                          help="Percent of a module quiz's points that completes the module, "
+                               "for every course (default: each course's "
+                               f"c.Peercert.completion_percent, else {COMPLETION_PERCENT:g}).")
 PROFILES_DIR = typer.Option(None, "--profiles-dir", help="Folder of profiles to use instead of "
                                                          "the ones shipped with peercert.")
 OUT = typer.Option(Path("readiness"), "--out", "-o", help="Folder for the reports.")
@@ -80,7 +82,7 @@ def readiness(
     out: Path = OUT,
     roster: list[Path] = ROSTERS,
     as_of: str = AS_OF,
-    completion: float = COMPLETION,
+    completion: float | None = COMPLETION,
     profiles_dir: Path = PROFILES_DIR,
 ) -> None:
     """Who is ready for a credential, and what is missing for everyone else.
@@ -113,7 +115,7 @@ def progress(
     evidence: list[Path] = EVIDENCE,
     roster: list[Path] = ROSTERS,
     as_of: str = AS_OF,
-    completion: float = COMPLETION,
+    completion: float | None = COMPLETION,
     html: Path = HTML,
     profiles_dir: Path = PROFILES_DIR,
 ) -> None:

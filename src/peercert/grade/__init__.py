@@ -9,7 +9,6 @@ lose a grade.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -68,7 +67,7 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
     result = grade_notebook(files.notebook, f"{quiz}.ipynb", trainee, trusted)
     if result.notebook is not None:
         out = folders.autograded / trainee / quiz
-        output.write_text(out / f"{quiz}.ipynb", json.dumps(result.notebook, indent=1) + "\n",
+        output.write_text(out / f"{quiz}.ipynb", output.notebook_json(result.notebook) + "\n",
                           folders.modes)
         if files.stamp_text:
             output.write_text(out / "timestamp.txt", files.stamp_text, folders.modes)

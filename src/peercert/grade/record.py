@@ -16,8 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from peercert import nbgrader_compat as nbc
 from peercert.errors import NotReleasedError
@@ -142,8 +140,17 @@ class GradebookWriter:
         dialect = self.db.get_bind().dialect.name if not isinstance(
             self.db, sa.Connection) else self.db.dialect.name
         if dialect in ("sqlite", "postgresql"):
-            insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(nbc.student)
-            self.db.execute(insert.on_conflict_do_nothing(index_elements=["id"]),
+            # imported here: the PostgreSQL dialect alone takes longer to import than a
+            # small cohort takes to grade
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                stmt: Any = sqlite_insert(nbc.student)
+            else:
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                stmt = pg_insert(nbc.student)
+            self.db.execute(stmt.on_conflict_do_nothing(index_elements=["id"]),
                             [{"id": t} for t in fresh])
         else:  # other databases: inside the batch's transaction, skip rows already there
             there = set(self.db.execute(sa.select(nbc.student.c.id)
@@ -191,7 +198,9 @@ class GradebookWriter:
 
     def _insert(self, new: list[SubmissionResult], stamps: Stamps) -> dict[str, str]:
         """The rows ``add_submission`` creates, filled in. Returns the quiz notebooks' row ids."""
-        new_uuid = nbc.new_uuid
+        per_notebook = sum(1 + len(nb.grade_cells) + len(nb.comment_cells)
+                           for nb in self.notebooks)
+        new_uuid = iter(nbc.new_uuids(len(new) * (1 + per_notebook))).__next__
         subs, nbs, grades, comments, quiz_nbs = [], [], [], [], {}
         for res in new:
             sub_id = new_uuid()

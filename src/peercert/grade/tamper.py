@@ -81,12 +81,12 @@ def _set_type(cell: dict[str, Any], cell_type: str) -> None:
 def _changes(cell: dict[str, Any], src: SourceCell, markers: tuple[str, str]) -> list[str]:
     """How a cell claiming ``src``'s grade id differs from it, in words."""
     meta = cell["metadata"]["nbgrader"]
+    grade, solution, locked = nbc.flags(meta)
     out = []
     if cell["cell_type"] != src.cell_type:
         out.append(f"was changed from a {src.cell_type} cell to a {cell['cell_type']} cell")
-    if nbc.is_grade(cell) != src.grade:
-        out.append(f"was marked as {_claims(meta)}" if nbc.is_grade(cell)
-                   else "was unmarked as a grade cell")
+    if grade != src.grade:
+        out.append(f"was marked as {_claims(meta)}" if grade else "was unmarked as a grade cell")
     elif src.grade:
         given = meta.get("points")
         try:
@@ -95,10 +95,9 @@ def _changes(cell: dict[str, Any], src: SourceCell, markers: tuple[str, str]) ->
             same = False
         if not same:
             out.append(f"had its points changed from {_points(src.points)} to {_points(given)}")
-    if nbc.is_solution(cell) != src.solution:
-        out.append("was marked as an answer cell" if nbc.is_solution(cell)
-                   else "was unmarked as an answer cell")
-    if nbc.is_locked(cell) != src.locked:
+    if solution != src.solution:
+        out.append("was marked as an answer cell" if solution else "was unmarked as an answer cell")
+    if locked != src.locked:
         out.append("was unlocked" if src.locked else "was locked")
     if src.locked and cell_source(cell).strip() != _released(src.source, markers):
         out.append("was edited")

@@ -60,6 +60,9 @@ class TrustedQuiz:
     checksums: dict[str, str]  # grade_id -> checksum of released solution cells
     markers: tuple[str, str] = (nbc.BEGIN_HIDDEN_TESTS, nbc.END_HIDDEN_TESTS)
     cells: dict[str, SourceCell] = field(default_factory=dict)  # every cell with a grade id
+    # (item id, answer type, answer) -> (points, check's printout), filled while grading
+    checked: dict[tuple[str, type, Any], tuple[float, str]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 def parse_test_source(item_id: str, source: str) -> tuple[str, dict[str, Any]]:

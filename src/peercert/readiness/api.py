@@ -12,7 +12,6 @@ import pandas as pd
 
 from peercert import output
 from peercert.readiness.course_evidence import (
-    COMPLETION,
     CourseError,
     course_evidence,
     program_evidence,
@@ -61,7 +60,7 @@ class ReadinessResult:
 
 
 def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of: date,
-                    rosters: Sequence[Path] = (), completion: float = COMPLETION,
+                    rosters: Sequence[Path] = (), completion: float | None = None,
                     program: Program | None = None) -> Evidence:
     """Courses, roster files and evidence CSVs combined into one Evidence (all-or-nothing).
 
@@ -69,6 +68,8 @@ def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of:
     self-study and provider-approved hours, every record labelled with its source; which of
     them count is the profile's call, made by ``evaluate``. A ``program``'s courses come
     first (read from its gradebook, labelled with their sites), then ``courses``.
+    ``completion`` (percent of a module quiz's points), when given, replaces each course's
+    ``c.Peercert.completion_percent``.
     """
     paths = [Path(c) for c in courses]
     found = (course_evidence(paths, completion, as_of) if program is None
@@ -83,7 +84,7 @@ def gather_evidence(courses: Sequence[Path], evidence: Sequence[Path], *, as_of:
 
 def run_readiness(profile: str, courses: list[Path], evidence: list[Path], out: Path,
                   profiles_dir: Path | None = None, *, as_of: date | None = None,
-                  rosters: Sequence[Path] = (), completion: float = COMPLETION,
+                  rosters: Sequence[Path] = (), completion: float | None = None,
                   program: Program | None = None) -> ReadinessResult:
     """Evaluate a credential profile for every trainee and write the reports into ``out``.
 
@@ -143,7 +144,7 @@ class TraineeProgress:
 
 def progress(trainee_id: str, profile: str, courses: list[Path], evidence: Sequence[Path] = (),
              profiles_dir: Path | None = None, *, as_of: date | None = None,
-             rosters: Sequence[Path] = (), completion: float = COMPLETION,
+             rosters: Sequence[Path] = (), completion: float | None = None,
              program: Program | None = None) -> TraineeProgress:
     """One trainee's readiness ("my progress"); in a notebook it displays as a page."""
     spec = load_profile(profile, profiles_dir)

@@ -22,14 +22,19 @@ by the evaluator; what a course offers is gathered here.
 **Module completion.** A module counts as complete for a trainee when every quiz bank
 whose ``module`` is that module has a graded submission scoring at least ``completion``
 percent of its graded points (items still waiting for a hand grade are left out of both
-sides); it is dated on the latest of those submissions. Completion credits nothing by
-itself: it releases the module's self-study minutes and approved hours.
+sides); it is dated on the latest of those submissions. ``completion`` is each course's own
+``c.Peercert.completion_percent`` (default 70) unless one value is given for all courses.
+Completion credits nothing by itself: it releases the module's self-study minutes and
+approved hours.
 
 Several courses (cohorts, instructors, sites) can be combined; each is a site, named by its
 course id (plus the folder name when two share an id). A trainee in more than one course
 keeps the site of the first course given. A quiz renamed in its bank (``formerly``) counts
 its submissions under the old id too. Item ids are stable across cohorts, so per item
-the best graded score counts (the earlier submission on a tie): a module is completed once.
+the best graded score counts toward mastery (the earlier submission on a tie). A quiz is
+passed in a course by that course's own rule, on that course's submission (items from two
+courses never add up to one pass); it counts as passed from its earliest pass in any of
+the trainee's courses, and a module is completed once, when all its quizzes are passed.
 Attendance of every course counts (each file is checked against its own course's guides).
 """
 
@@ -79,6 +84,7 @@ class CourseData:
     plans: dict[str, Plan] = field(default_factory=dict)  # module -> its session
     attendance: pd.DataFrame = field(default_factory=empty_records)  # training records
     approvals: pd.DataFrame = field(default_factory=pd.DataFrame)  # scope, topic, hours, label
+    completion: float = COMPLETION  # the course's c.Peercert.completion_percent
 
 
 def open_course(course: Path) -> Course:
@@ -170,7 +176,7 @@ def read_course(course: Path | Course, as_of: date | None = None,
     holds = module_hours(modules, plans, quiz_modules(banks))
     approvals = load_approvals(approvals_path(course), holds, day)
     return CourseData(c.course_id, course, roster, grades, banks, modules, plans, attendance,
-                      approvals)
+                      approvals, float(c.defaults.completion_percent))
 
 
 def item_tags(banks: list[Bank]) -> pd.DataFrame:
@@ -240,16 +246,38 @@ def _group_sum(t: np.ndarray, k: np.ndarray, earned: np.ndarray, possible: np.nd
 def module_completions(grades: pd.DataFrame, banks: list[Bank],
                        completion: float = COMPLETION) -> pd.DataFrame:
     """trainee_id, module, date: modules whose every quiz reached ``completion`` percent."""
-    quiz_module = {b.quiz: b.module for b in banks if b.module != "practice-exam"}
-    needed = pd.Series(quiz_module).value_counts()
+    return modules_completed(quiz_passes(grades, banks, completion), banks)
+
+
+def _quiz_module(banks: list[Bank]) -> dict[str, str]:
+    return {b.quiz: b.module for b in banks if b.module != "practice-exam"}
+
+
+def quiz_passes(grades: pd.DataFrame, banks: list[Bank], completion: float) -> pd.DataFrame:
+    """trainee_id, quiz, date: module quizzes of one course scoring ``completion`` percent of
+    their graded points, dated on the latest graded submission of the quiz."""
+    quiz_module = _quiz_module(banks)
     graded = grades[grades["score"].notna() & grades["quiz"].isin(quiz_module)]
     if graded.empty:
-        return pd.DataFrame({"trainee_id": [], "module": [], "date": []})
+        return pd.DataFrame({"trainee_id": [], "quiz": [], "date": []})
     per_quiz = graded.assign(earned=graded["score"].clip(lower=0.0, upper=graded["possible"]))
-    per_quiz = per_quiz.groupby(["trainee_id", "quiz"], sort=True).agg(
+    per_quiz = per_quiz.groupby(["trainee_id", "quiz"], sort=True, observed=True).agg(
         earned=("earned", "sum"), possible=("possible", "sum"), date=("submitted", "max"))
     per_quiz = per_quiz.reset_index()
-    passed = per_quiz[100.0 * per_quiz["earned"] >= completion * per_quiz["possible"]].copy()
+    passed = per_quiz[100.0 * per_quiz["earned"] >= completion * per_quiz["possible"]]
+    return passed[["trainee_id", "quiz", "date"]].reset_index(drop=True)
+
+
+def modules_completed(passes: pd.DataFrame, banks: list[Bank]) -> pd.DataFrame:
+    """trainee_id, module, date: modules all of whose quizzes are in ``passes`` (one course's
+    or several courses'), each quiz from its earliest pass, dated on the last of them."""
+    quiz_module = _quiz_module(banks)
+    needed = pd.Series(quiz_module).value_counts()
+    passes = passes[passes["quiz"].isin(quiz_module)]
+    if passes.empty:
+        return pd.DataFrame({"trainee_id": [], "module": [], "date": []})
+    passed = passes.astype({"trainee_id": str, "quiz": str}).groupby(
+        ["trainee_id", "quiz"], sort=True).agg(date=("date", "min")).reset_index()
     passed["module"] = passed["quiz"].map(quiz_module)
     done = passed.groupby(["trainee_id", "module"], sort=True).agg(
         quizzes=("quiz", "nunique"), date=("date", "max")).reset_index()
@@ -280,17 +308,17 @@ def self_study_records(completions: pd.DataFrame, modules: list[ModuleInfo]) -> 
         source=module.cat.rename_categories(self_study_label)))
 
 
-def course_records(grades: pd.DataFrame, banks: list[Bank], modules: list[ModuleInfo],
+def course_records(done: pd.DataFrame, banks: list[Bank], modules: list[ModuleInfo],
                    attendance: pd.DataFrame, approvals: list[tuple[pd.DataFrame, set[str]]],
-                   completion: float = COMPLETION) -> pd.DataFrame:
+                   ) -> pd.DataFrame:
     """Every hour courses evidence: attendance, then self-study and approvals on completion.
 
-    ``approvals`` pairs each course's declarations with the trainees they apply to (those
-    whose site the course is), so that no one is credited twice for one module.
+    ``done`` is the modules completed (:func:`modules_completed`). ``approvals`` pairs each
+    course's declarations with the trainees they apply to (those whose site the course is),
+    so that no one is credited twice for one module.
     """
     from peercert.readiness.approvals import approval_records
 
-    done = module_completions(grades, banks, completion)
     parts = [attendance, self_study_records(done, modules)]
     parts += [approval_records(declared, done[done["trainee_id"].isin(ids)], quiz_modules(banks))
               for declared, ids in approvals]
@@ -310,10 +338,11 @@ def _first_by_id(items: list, key: str) -> list:
     return list(seen.values())
 
 
-def combine_courses(courses: list[CourseData], completion: float = COMPLETION,
+def combine_courses(courses: list[CourseData], completion: float | None = None,
                     sites: list[str] | None = None) -> Evidence:
     """One Evidence from several courses (see the module docstring for the merge rules).
 
+    ``completion`` applies one threshold to every course instead of each course's own.
     ``sites`` labels each course's trainees (one distinct label per course); by default
     the course ids.
     """
@@ -334,7 +363,10 @@ def combine_courses(courses: list[CourseData], completion: float = COMPLETION,
     approvals = [(c.approvals, {t for t, s in site_of.items() if s == site})
                  for c, site in zip(courses, labels, strict=True)
                  if not c.approvals.empty]
-    records = course_records(grades, banks, modules, attendance, approvals, completion)
+    passes = pd.concat([quiz_passes(c.grades, banks, c.completion if completion is None
+                                    else completion) for c in courses], ignore_index=True)
+    records = course_records(modules_completed(passes, banks), banks, modules, attendance,
+                             approvals)
     return Evidence(roster.sort_values("trainee_id").reset_index(drop=True), records, scores)
 
 
@@ -359,9 +391,10 @@ def _check_across_courses(attendance: pd.DataFrame, courses: list[CourseData]) -
         raise AttendanceError(problems)
 
 
-def course_evidence(courses: list[Path], completion: float = COMPLETION,
+def course_evidence(courses: list[Path], completion: float | None = None,
                     as_of: date | None = None) -> Evidence:
-    """Read and combine course directories into one Evidence."""
+    """Read and combine course directories into one Evidence; ``completion`` (percent), when
+    given, replaces every course's own ``c.Peercert.completion_percent``."""
     return combine_courses([read_course(Path(c), as_of) for c in courses], completion)
 
 
@@ -370,7 +403,7 @@ def program_site(program: Program, course_id: str) -> str:
     return f"{program.course(course_id).site} ({course_id})"
 
 
-def program_evidence(program: Program, completion: float = COMPLETION,
+def program_evidence(program: Program, completion: float | None = None,
                      as_of: date | None = None, courses: Sequence[Path] = ()) -> Evidence:
     """Every course of a program, read from the program's gradebook and course folders.
 
