@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from peercert.cli import app
 from peercert.deploy import apply_program, names
-from peercert.deploy.apply import BEGIN
+from peercert.deploy.apply import BEGIN, program_block
 from peercert.deploy.dashboard import readiness_command
 from peercert.deploy.spawn import SpawnRefused, plan_spawn
 from peercert.program import load_program
@@ -88,6 +88,10 @@ def test_apply_folders_is_idempotent_and_follows_the_file(program_file: Path) ->
     config = (north / "nbgrader_config.py").read_text(encoding="utf-8")
     assert config.count(BEGIN) == 1 and "c.CourseDirectory.course_id = 'north'" in config
     assert f"c.Exchange.root = {str(program.exchange_root)!r}" in config
+    # records are shared with the instructors' group only where apply manages that group
+    assert "share_group" not in config
+    assert f"c.Peercert.share_group = {names.os_instructor_group('north')!r}" in \
+        program_block(program, program.courses[0], unix_users=True)
     assert (program.exchange_root / "north" / "outbound" / "boundaries").is_dir()
     assert not (program.exchange_root / "south").exists()  # nothing to release there
     assert apply_program(program, release=True) == []

@@ -625,9 +625,6 @@ def test_100_trainees_submit_while_grading_and_formgrader_reads(hub: Hub) -> Non
 
 # --- part 2: apply is idempotent; leaving a course keeps one's files -------------------------
 
-@pytest.mark.xfail(strict=False, reason=(
-    "since private-by-default modes (issue 14) landed, each apply re-shares graded files with "
-    "the instructors' group: the program block should set c.Peercert.share_group to that group"))
 def test_apply_again_changes_nothing_and_removal_keeps_files(hub: Hub) -> None:
     client = HubClient(f"http://127.0.0.1:{hub.api_port}", hub.apply_token)
     path = hub.root / "program.toml"

@@ -157,14 +157,20 @@ def _other_group() -> grp.struct_group:
     return grp.getgrgid(os.getegid())
 
 
-def test_a_course_can_share_its_records_with_a_group(tmp_path: Path) -> None:
+@pytest.mark.parametrize("groupshared", [False, True])
+def test_a_course_can_share_its_records_with_a_group(tmp_path: Path, groupshared: bool) -> None:
+    """Readable by the group; with nbgrader's groupshared (several instructors on one
+    course, as ``peercert program apply`` sets up) writable by it too."""
     group = _other_group()
-    course = make_course(tmp_path, f'c.Peercert.share_group = "{group.gr_name}"\n')
+    course = make_course(tmp_path, f'c.Peercert.share_group = "{group.gr_name}"\n'
+                         f"c.CourseDirectory.groupshared = {groupshared}\n")
     _pipeline(course)
     outputs = _outputs(course)
+    folder, record = (0o2770, 0o660) if groupshared else (0o2750, 0o640)
+    page_mode = 0o664 if groupshared else 0o644  # as nbgrader's feedback pages
     for path in outputs:
         page = path.suffix == ".html" and path.is_relative_to(course / "feedback")
-        want = 0o2750 if path.is_dir() else 0o644 if page else 0o640
+        want = folder if path.is_dir() else page_mode if page else record
         assert (_mode(path), os.lstat(path).st_gid) == (want, group.gr_gid), path
         assert not _others_can_read(path, course) or page
 

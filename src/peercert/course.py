@@ -163,12 +163,13 @@ class Course:
     @cached_property
     def modes(self) -> output.Modes:
         """How this course's records are written: owner-only, or readable by the group named
-        in ``c.Peercert.share_group`` (CourseError when that group cannot be used)."""
+        in ``c.Peercert.share_group`` (and writable by it when the course is
+        ``CourseDirectory.groupshared``); CourseError when that group cannot be used."""
         group = self.defaults.share_group
         if not group:
             return output.PRIVATE
         try:
-            return output.Modes.shared(group)
+            return output.Modes.shared(group, writable=self.dirs.groupshared)
         except LookupError as exc:
             raise CourseError(f"c.Peercert.share_group = {group!r}: {exc}",
                               path=self.root / CONFIG_NAME) from None

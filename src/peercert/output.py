@@ -52,9 +52,11 @@ class Modes:
     gid: int | None = None
 
     @classmethod
-    def shared(cls, group: str) -> Modes:
+    def shared(cls, group: str, *, writable: bool = False) -> Modes:
         """Readable by ``group`` (0640; folders 0750 plus set-group-id, so that files other
-        programs such as nbgrader add inside keep the group). LookupError names the problem."""
+        programs such as nbgrader add inside keep the group); with ``writable`` the group may
+        also change them (0660, folders 2770: what nbgrader's ``groupshared`` gives a course
+        shared by several instructors). LookupError names the problem."""
         import grp
 
         try:
@@ -63,7 +65,7 @@ class Modes:
             raise LookupError(f"there is no group {group!r} on this machine") from None
         if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
             raise LookupError(f"you are not a member of the group {group!r}")
-        return cls(0o640, 0o2750, gid)
+        return cls(0o660, 0o2770, gid) if writable else cls(0o640, 0o2750, gid)
 
     def apply(self, path: Path | str, *, folder: bool = False) -> None:
         """Give ``path`` these modes (and group)."""

@@ -48,14 +48,21 @@ class Report:
         self.say(line)
 
 
-def program_block(program: Program, course: CourseEntry) -> str:
-    """The settings a course takes from the program, appended to its nbgrader_config.py."""
+def program_block(program: Program, course: CourseEntry, *, unix_users: bool = False) -> str:
+    """The settings a course takes from the program, appended to its nbgrader_config.py.
+
+    With ``unix_users`` (apply manages the accounts and groups) peercert's records are
+    written readable and writable by the course's instructors' group, as nbgrader's
+    ``groupshared`` does for its own files, so a later apply finds nothing to re-share.
+    """
     lines = [BEGIN,
              f"# program: {program.name}; site: {course.site}",
              f"c.CourseDirectory.course_id = {course.id!r}",
              f"c.Exchange.root = {str(program.exchange_root)!r}",
              "# several instructors share the course folder through its Unix group",
              "c.CourseDirectory.groupshared = True"]
+    if unix_users:
+        lines.append(f"c.Peercert.share_group = {names.os_instructor_group(course.id)!r}")
     return "\n".join([*lines, *gradebook_lines(program, course), END]) + "\n"
 
 
@@ -82,7 +89,8 @@ def ensure_gradebook(program: Program, course: CourseEntry) -> None:
     create_course_gradebooks(program, [course.id])
 
 
-def ensure_course(program: Program, course: CourseEntry, report: Report) -> Path:
+def ensure_course(program: Program, course: CourseEntry, report: Report, *,
+                  unix_users: bool = False) -> Path:
     """Create the course folder if missing; keep its program settings up to date."""
     root = program.course_dir(course.id)
     config = root / CONFIG_NAME
@@ -90,7 +98,7 @@ def ensure_course(program: Program, course: CourseEntry, report: Report) -> Path
         init_course(root, course_id=course.id)
         report.did(f"course {course.id}: created {root} from the curriculum")
     text = config.read_text(encoding="utf-8")
-    block = program_block(program, course)
+    block = program_block(program, course, unix_users=unix_users)
     new = _BLOCK.sub(lambda _m: block, text) if _BLOCK.search(text) else \
         text.rstrip("\n") + "\n\n" + block
     if new != text:
@@ -137,12 +145,36 @@ def enrol_students(root: Path, course: CourseEntry, report: Report) -> None:
                 report.did(f"course {course.id}: {trainee} added to the gradebook")
 
 
-def apply_unix(program: Program, report: Report) -> None:
-    """Accounts, groups and rights for every person and course (needs root)."""
+def apply_accounts(program: Program, report: Report) -> None:
+    """Unix users and each course's two groups with their members (needs root). Done before
+    the courses, whose settings name the instructors' group."""
     people = sorted({*program.staff, *program.instructors, *program.trainees})
     for user in people:
         if unix.ensure_user(user):
             report.did(f"unix: created user {user}")
+    for course in program.courses:
+        try:
+            _course_groups(course, report)
+        except (OSError, PeercertError) as exc:
+            report.problems.append(f"course {course.id}: unix: {exc}")
+
+
+def _course_groups(course: CourseEntry, report: Report) -> None:
+    members, instr = names.os_course_group(course.id), names.os_instructor_group(course.id)
+    for group in (members, instr):
+        if unix.ensure_group(group):
+            report.did(f"unix: created group {group}")
+    for group, wanted in ((members, [*course.instructors, *course.trainees]),
+                          (instr, course.instructors)):
+        added, removed = unix.set_members(group, wanted)
+        for user in added:
+            report.did(f"unix: {user} added to {group}")
+        for user in removed:
+            report.did(f"unix: {user} removed from {group} (their files are kept)")
+
+
+def apply_unix(program: Program, report: Report) -> None:
+    """Folder owners and rights for every course (needs root), after the courses exist."""
     for path, mode in ((program.courses_root, 0o755), (program.exchange_root, 0o1777)):
         if unix.ensure_dir(path, mode):
             report.did(f"unix: {path} set to {mode:o}")
@@ -155,16 +187,6 @@ def apply_unix(program: Program, report: Report) -> None:
 
 def _unix_course(program: Program, course: CourseEntry, report: Report) -> None:
     members, instr = names.os_course_group(course.id), names.os_instructor_group(course.id)
-    for group in (members, instr):
-        if unix.ensure_group(group):
-            report.did(f"unix: created group {group}")
-    for group, wanted in ((members, [*course.instructors, *course.trainees]),
-                          (instr, course.instructors)):
-        added, removed = unix.set_members(group, wanted)
-        for user in added:
-            report.did(f"unix: {user} added to {group}")
-        for user in removed:
-            report.did(f"unix: {user} removed from {group} (their files are kept)")
     xc = program.exchange_root / course.id
     dirs = ((program.course_dir(course.id), 0o2770, instr), (xc, 0o2750, members),
             (xc / "outbound", 0o2775, instr), (xc / "inbound", 0o2773, instr),
@@ -226,9 +248,11 @@ def apply_program(program: Program, *, hub: HubClient | None = None, unix_users:
     the others.
     """
     report = Report(say=say)
+    if unix_users:
+        apply_accounts(program, report)
     for course in program.courses:
         try:
-            root = ensure_course(program, course, report)
+            root = ensure_course(program, course, report, unix_users=unix_users)
             ensure_gradebook(program, course)
             if release:
                 release_missing(program, course, report)

@@ -71,6 +71,7 @@ class CourseLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
                      self.modes.file or 0o666)
         try:
+            self.modes.tighten(self.path)  # open's mode passes through the umask
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
