@@ -566,6 +566,33 @@ def test_instructor_grades_in_formgrader_inside_the_hub(hub: Hub, browser: Brows
 
 
 @pytest.mark.browser
+def test_trainee_fetches_the_feedback_the_instructor_released(hub: Hub, browser: Browser) -> None:
+    """After grading (the test above), the instructor releases peercert's feedback pages as
+    themselves; the trainee fetches theirs from the Assignment List, through the course's
+    feedback folder (root:pci 2771), and gets the very page peercert wrote."""
+    ana, t1 = hub.people["ana"], hub.people["t1"]
+    north = hub.program.courses[0].id
+    course = hub.program.course_dir(north)
+    done = runuser(ana, str(BIN / "peercert"), "feedback", QUIZ, "--all", "--release",
+                   cwd=course)
+    assert done.returncode == 0, f"{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+    written = course / "feedback" / t1 / QUIZ / f"{QUIZ}.html"
+    assert written.is_file()
+    with session(browser, hub, t1, "trainee-fetches-feedback") as page:
+        page.wait_for_url("**/lab**")
+        open_assignment_list(page)
+        submitted = page.locator("#submitted_assignments_list")
+        expect(submitted).to_contain_text("feedback available to fetch")
+        submitted.get_by_role("button", name="Fetch Feedback").click()
+        expect(submitted).to_contain_text("view feedback")
+    home = Path(pwd.getpwnam(t1).pw_dir)
+    fetched = sorted(home.rglob(f"feedback/*/{QUIZ}.html"))
+    assert fetched, sorted(p.relative_to(home) for p in home.rglob("*"))
+    assert fetched[-1].read_bytes() == written.read_bytes()
+    assert fetched[-1].stat().st_uid == pwd.getpwnam(t1).pw_uid  # theirs, in their home
+
+
+@pytest.mark.browser
 def test_program_staff_see_readiness_and_nothing_else(hub: Hub, browser: Browser) -> None:
     pat, ana, t1 = hub.people["pat"], hub.people["ana"], hub.people["t1"]
     service = f"http://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
