@@ -81,3 +81,17 @@ def test_what_it_turns_off_exists_in_the_installed_nbgrader():
         assert f'"{plugin}"' in code, plugin
     for module in INSTRUCTOR_SERVER_EXTENSIONS:
         assert importlib.util.find_spec(module) is not None, module
+
+
+def test_both_commands_default_to_the_directory_jupyter_reads(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """``python -m peercert_trainee.config`` (trainee side) and ``peercert trainee-config``
+    (instructor side) write where Jupyter will read: $JUPYTER_CONFIG_DIR when set."""
+    for n, run in enumerate((
+            lambda ex: main(["--exchange", str(ex)]),
+            lambda ex: CliRunner().invoke(app, ["trainee-config", "--exchange", str(ex)]))):
+        target = tmp_path / f"jupyter-{n}"
+        monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(target))
+        run(tmp_path / "exchange")
+        assert read(target / "nbgrader_config.json")["Exchange"]["root"] == \
+            str((tmp_path / "exchange").resolve())

@@ -96,11 +96,9 @@ def trainee_config(
         "$JUPYTER_CONFIG_DIR or ~/.jupyter)."),
 ) -> None:
     """Set up a trainee's Jupyter: the course exchange, no instructor tools, no news prompt."""
-    from jupyter_core.paths import jupyter_config_dir
+    from peercert_trainee.config import default_config_dir, write_trainee_config
 
-    from peercert_trainee.config import write_trainee_config
-
-    target = config_dir or Path(jupyter_config_dir())
+    target = config_dir or default_config_dir()
     try:
         written = write_trainee_config(target, exchange, course_id, student_id)
     except ValueError as exc:

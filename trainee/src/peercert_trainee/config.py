@@ -90,6 +90,14 @@ def write_trainee_config(config_dir: Path, exchange: Path, course_id: str,
     ]
 
 
+def default_config_dir() -> Path:
+    """Where Jupyter reads this user's configuration: ``$JUPYTER_CONFIG_DIR`` or
+    ``~/.jupyter``, by jupyter_core's own rule."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    return Path(jupyter_config_dir())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m peercert_trainee.config",
@@ -104,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Jupyter configuration directory (default: $JUPYTER_CONFIG_DIR "
                              "or ~/.jupyter)")
     args = parser.parse_args(argv)
-    target = args.config_dir or Path(os.environ.get("JUPYTER_CONFIG_DIR")
-                                     or Path.home() / ".jupyter")
+    target = args.config_dir or default_config_dir()
     try:
         written = write_trainee_config(target, args.exchange, args.course_id, args.student_id)
     except ValueError as exc:
