@@ -2,9 +2,10 @@
 
 One hub for the whole module: PostgreSQL from PEERCERT_PG_URL (a fresh database), real Unix
 accounts (``peercert program apply --unix-users``: run as root, as CI does), JupyterHub 5 with
-deploy/hub/jupyterhub_config.py, configurable-http-proxy and a test password (DummyAuthenticator)
-on loopback, every server on its own ``<user>.peercert.localhost`` subdomain, which Chromium
-resolves to loopback. Two courses of two sites plus a 100-trainee course for the load test.
+deploy/hub/jupyterhub_config.py as it is (PAM: each account gets a test password),
+configurable-http-proxy on loopback, every server on its own ``<user>.peercert.localhost``
+subdomain, which Chromium resolves to loopback. Two courses of two sites plus a 100-trainee
+course for the load test.
 
 The browser tests are one story, in file order: a trainee submits, the instructor grades it,
 staff read readiness; the load test and the re-apply come last.
@@ -85,6 +86,7 @@ class Hub:
     apply_token: str
     people: dict[str, str]          # role -> user name (ana, ben, t1, t2, t3, pat)
     load_trainees: list[str]
+    outsider: str                   # a Unix account with a password, not in the program file
     log: list[str] = field(default_factory=list)
 
     @property
@@ -218,8 +220,6 @@ def hub() -> Iterator[Hub]:
     (root / "test_config.py").write_text(f"""
 c = get_config()
 load_subconfig({str(REPO / 'deploy' / 'hub' / 'jupyterhub_config.py')!r})
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {PASSWORD!r}
 c.Spawner.env_keep = c.Spawner.env_keep + ["PYTHONPATH"]
 # the test's own admin service: starts servers and makes tokens for the load test
 c.JupyterHub.services.append({{"name": "test-admin", "api_token": {admin_token!r}}})
@@ -234,14 +234,21 @@ c.JupyterHub.load_roles.append({{"name": "test-admin", "services": ["test-admin"
                PEERCERT_HUB_API_PORT=str(api_port), PEERCERT_PROXY_API_PORT=str(proxy_port),
                PEERCERT_DASHBOARD_PORT=str(_free_port()), PEERCERT_HUB_TOKEN=apply_token,
                PEERCERT_DASHBOARD_TTL="5")
-    with _accounts([*people.values(), *load], groups):
+    outsider = f"hout{tag}"  # a Unix account with a password, in no course
+    with _accounts([*people.values(), *load, outsider], groups):
         program = load_program(root / "program.toml")
         apply_program(program, unix_users=True, release=True)
+        # the deployment's own authenticator, PAM, checks the accounts' passwords
+        subprocess.run(["useradd", "--no-create-home", outsider], check=True)
+        subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in
+                                                   [*people.values(), outsider]),
+                       text=True, check=True)
         proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(root / "test_config.py")],
                                 cwd=state, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
-        h = Hub(program, root, port, api_port, admin_token, apply_token, people, load)
+        h = Hub(program, root, port, api_port, admin_token, apply_token, people, load,
+                outsider)
         running = threading.Event()
 
         def read_log() -> None:
@@ -590,6 +597,30 @@ def test_trainee_fetches_the_feedback_the_instructor_released(hub: Hub, browser:
     assert fetched, sorted(p.relative_to(home) for p in home.rglob("*"))
     assert fetched[-1].read_bytes() == written.read_bytes()
     assert fetched[-1].stat().st_uid == pwd.getpwnam(t1).pw_uid  # theirs, in their home
+
+
+@pytest.mark.browser
+def test_only_the_program_s_people_log_in_with_their_password(hub: Hub,
+                                                              browser: Browser) -> None:
+    """PAM, as deployed: a Unix account outside the program file is refused even with its
+    right password (only users apply created in the hub may log in), and so is a trainee's
+    wrong password."""
+    for user, password in ((hub.outsider, PASSWORD), (hub.people["t3"], PASSWORD + "x")):
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"{hub.public}/hub/login")
+            page.fill("#username_input", user)
+            page.fill("#password_input", password)
+            page.click("#login_submit")
+            expect(page.locator("p.login_error")).to_contain_text(
+                "Invalid username or password")
+            assert "/hub/login" in page.url
+            assert not any(c["name"].startswith("jupyterhub-session")
+                           for c in context.cookies())
+        finally:
+            context.close()
+    assert hub.api("GET", f"/users/{hub.outsider}").status_code == 404  # never made a user
 
 
 @pytest.mark.browser
