@@ -287,6 +287,17 @@ class Course:
         self.protect()
         return created
 
+    @contextmanager
+    def nbgrader_gradebook(self) -> Iterator[Any]:
+        """nbgrader's own :class:`nbgrader.api.Gradebook` on this course (created first,
+        without the ``alembic`` executable), for the writes peercert leaves to nbgrader's API:
+        adding and removing students."""
+        from nbgrader.api import Gradebook
+
+        self.create_gradebook()
+        with Gradebook(self.db_url, course_id=self.course_id) as gb:
+            yield gb
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -338,10 +338,7 @@ def _remove(path: Path) -> None:
 
 def _remove_student(c: Course, trainee: str) -> None:
     """nbgrader's ``Gradebook.remove_student``; then no deleted row stays in an SQLite file."""
-    from nbgrader.api import Gradebook
-
-    c.create_gradebook()  # never nbgrader's alembic subprocess
-    with Gradebook(c.db_url, course_id=c.course_id) as gb:
+    with c.nbgrader_gradebook() as gb:
         gb.remove_student(trainee)
     path = c.sqlite_path
     if path is not None:

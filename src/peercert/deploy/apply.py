@@ -130,13 +130,11 @@ def release_missing(program: Program, course: CourseEntry, report: Report) -> No
 
 def enrol_students(root: Path, course: CourseEntry, report: Report) -> None:
     """Every trainee of the course is a student in the gradebook (formgrader lists them)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     from peercert.course import Course
 
-    c = Course.open(root)
-    c.create_gradebook()
-    with Gradebook(c.db_url, c.course_id) as gb:
+    with Course.open(root).nbgrader_gradebook() as gb:
         for trainee in course.trainees:
             try:
                 gb.find_student(trainee)

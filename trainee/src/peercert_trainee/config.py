@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from peercert_trainee.files import write_private
 
 # nbgrader's instructor tools (each can be turned off on its own, nbgrader's installation
 # guide says); the Course List lists only the formgraders of the courses one teaches
@@ -49,16 +49,7 @@ def _update(path: Path, change: dict[str, Any]) -> Path:
         else:
             data[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
-    # write then rename: a setting file is never left half-written
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_private(path, json.dumps(data, indent=2) + "\n")  # never half-written
 
 
 def write_trainee_config(config_dir: Path, exchange: Path, course_id: str,

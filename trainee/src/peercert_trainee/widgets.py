@@ -18,12 +18,12 @@ Example, in a module cell::
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import ipywidgets as w
+
+from peercert_trainee.files import write_private
 
 __all__ = ["Reflection", "SelfCheck"]
 
@@ -109,14 +109,6 @@ class Reflection(w.VBox):
     def save(self) -> Path:
         """Write the note for this user only (0600 in a 0700 folder), whole or not at all."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                   suffix=".tmp")  # created 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.text.value)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private(self.path, self.text.value)
         self.status.value = f"<i>Saved to {html.escape(str(self.path))}.</i>"
         return self.path
