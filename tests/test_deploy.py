@@ -91,7 +91,7 @@ def test_apply_folders_is_idempotent_and_follows_the_file(program_file: Path) ->
     # records are shared with the instructors' group only where apply manages that group
     assert "share_group" not in config
     assert f"c.Peercert.share_group = {names.os_instructor_group('north')!r}" in \
-        program_block(program, program.courses[0], unix_users=True)
+        program_block(program, program.courses[0], share_group=names.os_instructor_group('north'))
     assert (program.exchange_root / "north" / "outbound" / "boundaries").is_dir()
     assert not (program.exchange_root / "south").exists()  # nothing to release there
     assert apply_program(program, release=True) == []

@@ -26,6 +26,12 @@ def apply(
     unix_users: bool = typer.Option(False, "--unix-users",
                                     help="Create Unix accounts and course groups and set "
                                          "folder rights (run as root)."),
+    numeric_ids: bool = typer.Option(False, "--numeric-ids",
+                                     help="Kubernetes: set the same folder rights by the "
+                                          "numeric gids the hub's spawn hook gives each "
+                                          "course's pods; creates no account (run as root "
+                                          "where the courses and exchange volumes are "
+                                          "mounted). Not with --unix-users."),
     release: bool = typer.Option(False, "--release",
                                  help="Release each course's quizzes not released yet."),
 ) -> None:
@@ -44,9 +50,15 @@ def apply(
                 fail(f"no hub token: set {(hub_token or 'env:PEERCERT_HUB_TOKEN')[4:]} "
                      "or pass --hub-token")
         hub = HubClient(hub_url, token)
+    if unix_users and numeric_ids:
+        fail("--unix-users (machine accounts) and --numeric-ids (Kubernetes pods) exclude "
+             "each other: choose one")
     if unix_users and os.geteuid() != 0:
         fail("--unix-users creates accounts and sets folder owners: run it as root")
-    changes = apply_program(program, hub=hub, unix_users=unix_users, release=release,
-                            say=typer.echo)
+    if numeric_ids and os.geteuid() != 0:
+        fail("--numeric-ids sets folder owners and groups: run it as root (in Kubernetes, a "
+             "Job or pod with runAsUser 0 that mounts the courses and exchange volumes)")
+    changes = apply_program(program, hub=hub, unix_users=unix_users, numeric_ids=numeric_ids,
+                            release=release, say=typer.echo)
     typer.echo(f"{program.name}: {len(changes)} change(s)" if changes
                else f"{program.name}: nothing to change, everything already matches")
