@@ -190,8 +190,11 @@ def apply_unix(program: Program, report: Report, *, numeric_ids: bool = False) -
     """Folder owners and rights for every course (needs root), after the courses exist; by
     the courses' Unix groups, or with ``numeric_ids`` by their pods' gids."""
     for path, mode in ((program.courses_root, 0o755), (program.exchange_root, 0o1777)):
-        if unix.ensure_dir(path, mode):
-            report.did(f"unix: {path} set to {mode:o}")
+        try:  # e.g. a volume that maps root to nobody (NFS root_squash): say so, go on
+            if unix.ensure_dir(path, mode):
+                report.did(f"unix: {path} set to {mode:o}")
+        except OSError as exc:
+            report.problems.append(f"unix: {path}: {exc}")
     for course in program.courses:
         try:
             _unix_course(program, course, report, numeric_ids=numeric_ids)
