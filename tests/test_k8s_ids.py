@@ -279,6 +279,33 @@ def test_pods_without_accounts_keep_a_submission_to_its_trainee_and_instructors(
     denied("t01", "cat", str(graded))
 
 
+def test_the_hub_pod_reads_every_course_only_with_the_hub_values(volumes: Volumes) -> None:
+    """The readiness service runs in the hub pod (the chart's uid and gid 1000) and reads
+    every course folder: with `peercert program ids --hub-values` it does, without it the
+    course folders are closed to it."""
+    from peercert.deploy.dashboard import readiness_command
+
+    out = volumes.root / "hub-state"
+    out.mkdir(exist_ok=True)
+    os.chown(out, 1000, 1000)
+    done = CliRunner().invoke(app, ["program", "ids", str(volumes.program.path),
+                                    "--hub-values"])
+    assert done.exit_code == 0, done.output
+    gids = yaml.safe_load(done.output)["hub"]["podSecurityContext"]["supplementalGroups"]
+    assert gids == sorted(names.instructor_gid(c) for c in ("north", "south"))
+    cmd = readiness_command(volumes.program.path, out / "r", "icrc-pr", [])
+    assert cmd.count("--course") == 2
+    env = {**_user_env(), "HOME": str(out), "PYTHONDONTWRITEBYTECODE": "1"}
+    for groups, ok in (([], False), (gids, True)):
+        done = subprocess.run(cmd, user=1000, group=1000, extra_groups=groups, env=env,
+                              cwd=out, capture_output=True, text=True, check=False,
+                              timeout=600)
+        assert (done.returncode == 0) is ok, (groups, done.stdout[-2000:], done.stderr[-2000:])
+        if not ok:
+            assert "is not readable" in done.stderr
+    assert "of 3 trainees ready" in done.stdout
+
+
 # --- refusals ------------------------------------------------------------------------------
 
 def test_cli_refuses_both_kinds_of_ids_and_a_non_root_user(

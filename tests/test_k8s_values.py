@@ -162,3 +162,26 @@ def test_the_apply_job_sets_the_folders_as_root_where_every_server_mounts_them(v
     assert secrets["PEERCERT_HUB_TOKEN"] == {"name": "hub",
                                              "key": "hub.services.peercert-apply.apiToken"}
     assert "value" not in str(container["env"]).replace("valueFrom", "")
+
+
+def test_the_hub_values_from_program_ids_keep_the_chart_valid(values, schema, monkeypatch):
+    """`peercert program ids --hub-values` is a values file for `helm -f`: merged after
+    values.yaml it still validates, and puts the hub pod in every course's instructors' gid."""
+    from typer.testing import CliRunner
+
+    from peercert.cli import app
+    from peercert.deploy import names
+    from peercert.program import load_program
+
+    example = REPO / "deploy" / "program.example.toml"
+    monkeypatch.setenv("PEERCERT_DB_URL", "postgresql://localhost/peercert")
+    done = CliRunner().invoke(app, ["program", "ids", str(example), "--hub-values"])
+    assert done.exit_code == 0, done.output
+    extra = yaml.safe_load(done.output)
+    defaults = yaml.safe_load((DATA / "values.yaml").read_text(encoding="utf-8"))
+    merged = helm_merge(helm_merge(defaults, values), extra)
+    assert _errors(schema, merged) == []
+    course_ids = [c.id for c in load_program(example).courses]
+    assert merged["hub"]["podSecurityContext"]["supplementalGroups"] == sorted(
+        names.instructor_gid(c) for c in course_ids)
+    assert merged["hub"]["podSecurityContext"]["runAsNonRoot"] is True  # the chart's own kept

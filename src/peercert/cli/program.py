@@ -62,3 +62,39 @@ def apply(
                             release=release, say=typer.echo)
     typer.echo(f"{program.name}: {len(changes)} change(s)" if changes
                else f"{program.name}: nothing to change, everything already matches")
+
+
+@program_app.command("ids")
+def ids(
+    program_file: Path = typer.Argument(..., help="The program file (program.toml)."),
+    hub_values: bool = typer.Option(False, "--hub-values",
+                                    help="Print only Helm values that put the hub pod in "
+                                         "every course's instructors' gid (its readiness "
+                                         "service reads the course folders): "
+                                         "helm ... -f values.yaml -f <this output>."),
+) -> None:
+    """Kubernetes: the numeric uid of each person's pods and the gids of each course, as the
+    spawn hook gives them and `apply --numeric-ids` sets them (deploy/k8s/README.md)."""
+    import yaml
+
+    from peercert.deploy import names
+    from peercert.program import load_program
+
+    program = load_program(program_file)
+    courses = [c.id for c in program.courses]
+    if hub_values:
+        typer.echo(f"# {program.name}: the hub pod reads every course folder (readiness)\n"
+                   + yaml.safe_dump({"hub": {"podSecurityContext": {
+                       "supplementalGroups": list(names.hub_gids(courses))}}},
+                       default_flow_style=None, sort_keys=False), nl=False)
+        return
+    people = sorted({*program.staff, *program.instructors, *program.trainees})
+    listing = {"users": {u: names.user_uid(u) for u in people},
+               "courses": {c: {"members": names.course_gid(c),
+                               "instructors": names.instructor_gid(c)} for c in courses},
+               "hub_pod": list(names.hub_gids(courses))}
+    typer.echo(f"# {program.name}: numeric ids on Kubernetes (every pod's group: "
+               f"{names.POD_GID})\n" + yaml.safe_dump(listing, default_flow_style=None,
+                                                      sort_keys=False), nl=False)
+    for clash in names.id_collisions(people, courses):
+        typer.secho(f"collision: {clash}", fg="red", err=True)

@@ -81,6 +81,12 @@ def supplemental_gids(courses: Mapping[str, str]) -> tuple[int, ...]:
                            if role == "instructor"}))
 
 
+def hub_gids(course_ids: Iterable[str]) -> tuple[int, ...]:
+    """The hub pod's extra gids: every course's instructors' gid, because the readiness
+    service in it reads every course folder (mounted read-only there)."""
+    return tuple(sorted({instructor_gid(c) for c in course_ids}))
+
+
 def id_collisions(users: Iterable[str], course_ids: Iterable[str]) -> list[str]:
     """Pairs of people, or of course groups, that hash to the same numeric id, one line each.
 
