@@ -155,14 +155,16 @@ def test_apply_sets_the_table_by_numeric_gids_and_a_second_run_changes_nothing(
 
 
 def test_the_values_hook_gives_each_pod_the_ids_apply_used(
-        volumes: Volumes, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """deploy/k8s/values.yaml's spawn hook, run as the hub would (its code exec'd with a
     config object and called with a spawner), sets the ids these tests run the pods with."""
     from traitlets.config import Config
 
     values = yaml.safe_load((REPO / "deploy/k8s/values.yaml").read_text(encoding="utf-8"))
     code = values["hub"]["extraConfig"]["30-peercert-spawn"]
-    monkeypatch.setenv("PEERCERT_PROGRAM", str(volumes.program.path))
+    (tmp_path / "program.toml").write_text(PROGRAM, encoding="utf-8")
+    program = load_program(tmp_path / "program.toml")
+    monkeypatch.setenv("PEERCERT_PROGRAM", str(program.path))
     c = Config()
     exec(compile(code, "values.yaml:30-peercert-spawn", "exec"), {"c": c})
     hook = c.KubeSpawner.pre_spawn_hook
@@ -178,14 +180,18 @@ def test_the_values_hook_gives_each_pod_the_ids_apply_used(
     for user, groups, server in (("t01", ["nbgrader-north"], ""),
                                  ("ana", ["nbgrader-north", "formgrade-north"], "north"),
                                  ("pat", [], "")):
-        ids = pod_ids(volumes.program, user)
+        ids = pod_ids(program, user)
         s = spawn(user, groups, server)
         assert (s.uid, s.gid, s.supplemental_gids) == \
             (ids.uid, ids.gid, list(ids.supplemental_gids)), user
-    assert pod_ids(volumes.program, "t01").supplemental_gids == (names.course_gid("north"),)
-    assert set(pod_ids(volumes.program, "ana").supplemental_gids) == {
+    assert s.image == "trainee"  # pat: a staff member's default server
+    assert pod_ids(program, "t01").supplemental_gids == (names.course_gid("north"),)
+    assert set(pod_ids(program, "ana").supplemental_gids) == {
         names.course_gid("north"), names.instructor_gid("north")}
-    assert pod_ids(volumes.program, "pat").supplemental_gids == ()
+    assert pod_ids(program, "pat").supplemental_gids == ()
+    # an instructor's course server: their image and the course folder, ids unchanged
+    s = spawn("ana", ["formgrade-north"], "north")
+    assert s.notebook_dir == str(program.course_dir("north")) and "instructor" in s.image
 
 
 # --- pods: processes with a pod's ids and no account ------------------------------------------
@@ -277,6 +283,10 @@ def test_pods_without_accounts_keep_a_submission_to_its_trainee_and_instructors(
     # group); the trainee does not
     allowed("amy", "cat", str(graded))
     denied("t01", "cat", str(graded))
+    # what the pods wrote already has the rights apply would give: a re-run changes nothing
+    again = CliRunner().invoke(app, ["program", "apply", str(volumes.program.path),
+                                     "--numeric-ids"])
+    assert again.exit_code == 0 and "nothing to change" in again.output, again.output
 
 
 def test_the_hub_pod_reads_every_course_only_with_the_hub_values(volumes: Volumes) -> None:
