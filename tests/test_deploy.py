@@ -60,6 +60,25 @@ def test_group_names_follow_nbgrader_and_fit_unix() -> None:
     assert names.os_instructor_group("north") == "pci-north"
 
 
+def test_numeric_ids_are_pinned_and_above_every_account() -> None:
+    # pinned: another formula would orphan every folder a deployment's apply has set
+    assert (names.user_uid("t01"), names.course_gid("north"), names.instructor_gid("north")) \
+        == (130658355, 77914440, 67772107)
+    assert names.supplemental_gids({"north": "instructor", "south": "trainee"}) == tuple(
+        sorted({names.course_gid("north"), names.instructor_gid("north"),
+                names.course_gid("south")}))
+    assert names.ID_BASE < names.user_uid("x" * 63) < 2**31
+    assert names.id_collisions(["t01", "t02"], ["north", "south"]) == []
+
+
+def test_a_share_group_may_be_a_numeric_gid() -> None:
+    from peercert.output import Modes
+
+    mine = os.getegid()  # a pod's gid has no /etc/group entry; the number is enough
+    assert Modes.shared(str(mine), writable=True) == Modes(0o660, 0o2770, mine)
+    assert Modes.shared(str(mine)) == Modes(0o640, 0o2750, mine)
+
+
 def test_spawn_plans(program_file: Path, tmp_path: Path) -> None:
     single = tmp_path / "singleuser"
     home = plan_spawn(program_file, "t01", {"nbgrader-north"}, "", single)
@@ -91,7 +110,7 @@ def test_apply_folders_is_idempotent_and_follows_the_file(program_file: Path) ->
     # records are shared with the instructors' group only where apply manages that group
     assert "share_group" not in config
     assert f"c.Peercert.share_group = {names.os_instructor_group('north')!r}" in \
-        program_block(program, program.courses[0], unix_users=True)
+        program_block(program, program.courses[0], share_group=names.os_instructor_group('north'))
     assert (program.exchange_root / "north" / "outbound" / "boundaries").is_dir()
     assert not (program.exchange_root / "south").exists()  # nothing to release there
     assert apply_program(program, release=True) == []

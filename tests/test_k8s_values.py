@@ -132,3 +132,56 @@ def test_exchange_is_a_shared_volume_for_every_server(values):
     assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
     policy = values["singleuser"]["networkPolicy"]["egressAllowRules"]
     assert policy["privateIPs"] is False and policy["nonPrivateIPs"] is False
+
+
+def test_the_apply_job_sets_the_folders_as_root_where_every_server_mounts_them(values):
+    """deploy/k8s/apply-job.yaml: `peercert program apply --numeric-ids` (tests/test_k8s_ids.py)
+    as root, with the two volumes at the paths the servers and the hub use."""
+    job = yaml.safe_load((REPO / "deploy" / "k8s" / "apply-job.yaml").read_text(encoding="utf-8"))
+    pod = job["spec"]["template"]
+    spec = pod["spec"]
+    [container] = spec["containers"]
+    command = container["command"]
+    assert command[:3] == ["peercert", "program", "apply"] and "--numeric-ids" in command
+    assert "--unix-users" not in command
+    assert command[3] == values["hub"]["extraEnv"]["PEERCERT_PROGRAM"]
+    assert spec["securityContext"]["runAsUser"] == 0
+    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"]
+              if "persistentVolumeClaim" in v}
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert claims == {"courses": "peercert-courses", "exchange": "peercert-exchange"}
+    assert mounts["exchange"] == values["singleuser"]["extraEnv"]["PEERCERT_EXCHANGE"]
+    [hub_courses] = [m for m in values["hub"]["extraVolumeMounts"] if m["name"] == "courses"]
+    assert mounts["courses"] == hub_courses["mountPath"]
+    assert not any(m.get("readOnly") for m in container["volumeMounts"]
+                   if m["name"] in claims)
+    spawn = values["hub"]["extraConfig"]["30-peercert-spawn"]
+    assert '"claimName": "peercert-courses"' in spawn  # the instructors' servers: the same claim
+    secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert secrets["PEERCERT_HUB_TOKEN"] == {"name": "hub",
+                                             "key": "hub.services.peercert-apply.apiToken"}
+    assert "value" not in str(container["env"]).replace("valueFrom", "")
+
+
+def test_the_hub_values_from_program_ids_keep_the_chart_valid(values, schema, monkeypatch):
+    """`peercert program ids --hub-values` is a values file for `helm -f`: merged after
+    values.yaml it still validates, and puts the hub pod in every course's instructors' gid."""
+    from typer.testing import CliRunner
+
+    from peercert.cli import app
+    from peercert.deploy import names
+    from peercert.program import load_program
+
+    example = REPO / "deploy" / "program.example.toml"
+    monkeypatch.setenv("PEERCERT_DB_URL", "postgresql://localhost/peercert")
+    done = CliRunner().invoke(app, ["program", "ids", str(example), "--hub-values"])
+    assert done.exit_code == 0, done.output
+    extra = yaml.safe_load(done.output)
+    defaults = yaml.safe_load((DATA / "values.yaml").read_text(encoding="utf-8"))
+    merged = helm_merge(helm_merge(defaults, values), extra)
+    assert _errors(schema, merged) == []
+    course_ids = [c.id for c in load_program(example).courses]
+    assert merged["hub"]["podSecurityContext"]["supplementalGroups"] == sorted(
+        names.instructor_gid(c) for c in course_ids)
+    assert merged["hub"]["podSecurityContext"]["runAsNonRoot"] is True  # the chart's own kept

@@ -166,10 +166,10 @@ class Course:
         in ``c.Peercert.share_group`` (and writable by it when the course is
         ``CourseDirectory.groupshared``); CourseError when that group cannot be used."""
         group = self.defaults.share_group
-        if not group:
+        if group == "":
             return output.PRIVATE
-        try:
-            return output.Modes.shared(group, writable=self.dirs.groupshared)
+        try:  # a name, or a numeric gid (Kubernetes: apply --numeric-ids writes it quoted)
+            return output.Modes.shared(str(group), writable=self.dirs.groupshared)
         except LookupError as exc:
             raise CourseError(f"c.Peercert.share_group = {group!r}: {exc}",
                               path=self.root / CONFIG_NAME) from None

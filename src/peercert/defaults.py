@@ -7,7 +7,7 @@
     c.Peercert.watch_interval = 1.0  # seconds between looks at the exchange (peercert watch)
     c.Peercert.feedback_modules = "modules"  # modules folder, as trainees see it ("" = no links)
     c.Peercert.lock_timeout = 600    # seconds a grading run waits for another one on the course
-    c.Peercert.share_group = "instructors"  # records readable by this group (default: owner only)
+    c.Peercert.share_group = "instructors"  # records readable by this group (or gid "1234567")
 
 Read through :attr:`peercert.course.Course.defaults`.
 """
@@ -65,8 +65,9 @@ class Defaults:
     feedback_modules: str = FEEDBACK_MODULES
     lock_timeout: float = LOCK_TIMEOUT
     # A group of instructors who may read the course's records (gradebook, evidence, reports,
-    # collected and autograded notebooks): 0640 files, 0750 folders in that group. "" (the
-    # default): owner only, 0600 and 0700. See Course.modes and peercert.output.Modes.
+    # collected and autograded notebooks): 0640 files, 0750 folders in that group; a name or
+    # a numeric gid ("1234567", Kubernetes pods). "" (the default): owner only, 0600 and
+    # 0700. See Course.modes and peercert.output.Modes.
     share_group: str = ""
 
     @classmethod

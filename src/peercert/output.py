@@ -56,13 +56,18 @@ class Modes:
         """Readable by ``group`` (0640; folders 0750 plus set-group-id, so that files other
         programs such as nbgrader add inside keep the group); with ``writable`` the group may
         also change them (0660, folders 2770: what nbgrader's ``groupshared`` gives a course
-        shared by several instructors). LookupError names the problem."""
+        shared by several instructors). ``group`` is a name, or a numeric gid ("1234567"):
+        a Kubernetes pod has the gid without any /etc/group entry. LookupError names the
+        problem."""
         import grp
 
-        try:
-            gid = grp.getgrnam(group).gr_gid
-        except KeyError:
-            raise LookupError(f"there is no group {group!r} on this machine") from None
+        if group.isdecimal():
+            gid = int(group)
+        else:
+            try:
+                gid = grp.getgrnam(group).gr_gid
+            except KeyError:
+                raise LookupError(f"there is no group {group!r} on this machine") from None
         if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
             raise LookupError(f"you are not a member of the group {group!r}")
         return cls(0o660, 0o2770, gid) if writable else cls(0o640, 0o2750, gid)

@@ -3,8 +3,9 @@
 For every course of the program: its folder from the curriculum (``init_course``) with the
 program's settings in its ``nbgrader_config.py`` (course id, the one gradebook, the program's
 exchange), its trainees in the gradebook, and on request its quizzes released. Then, when asked,
-the Unix accounts, groups and folder rights (:mod:`peercert.deploy.unix`), and the hub's users
-and groups through its REST API (:mod:`peercert.deploy.hubapi`).
+the Unix accounts, groups and folder rights (:mod:`peercert.deploy.unix`), or on Kubernetes the
+same folder rights by the numeric gids the pods get (``numeric_ids``), and the hub's users and
+groups through its REST API (:mod:`peercert.deploy.hubapi`).
 
 Idempotent: a second run with the same file changes nothing and says so. A trainee removed
 from the file leaves the course's groups (their running servers are stopped so the change
@@ -48,12 +49,26 @@ class Report:
         self.say(line)
 
 
-def program_block(program: Program, course: CourseEntry, *, unix_users: bool = False) -> str:
+def course_groups(course_id: str, *, numeric_ids: bool = False) -> tuple[str | int, str | int]:
+    """The course's (members, instructors) groups: Unix group names on one machine, the
+    numeric gids its pods get on Kubernetes (:mod:`peercert.deploy.names`)."""
+    if numeric_ids:
+        return names.course_gid(course_id), names.instructor_gid(course_id)
+    return names.os_course_group(course_id), names.os_instructor_group(course_id)
+
+
+def _label(group: str | int) -> str:
+    return f"gid {group}" if isinstance(group, int) else group
+
+
+def program_block(program: Program, course: CourseEntry, *,
+                  share_group: str | int | None = None) -> str:
     """The settings a course takes from the program, appended to its nbgrader_config.py.
 
-    With ``unix_users`` (apply manages the accounts and groups) peercert's records are
-    written readable and writable by the course's instructors' group, as nbgrader's
-    ``groupshared`` does for its own files, so a later apply finds nothing to re-share.
+    With ``share_group`` (the instructors' group apply manages: a name, or a numeric gid,
+    written as a string) peercert's records are written readable and writable by that
+    group, as nbgrader's ``groupshared`` does for its own files, so a later apply finds
+    nothing to re-share.
     """
     lines = [BEGIN,
              f"# program: {program.name}; site: {course.site}",
@@ -61,8 +76,8 @@ def program_block(program: Program, course: CourseEntry, *, unix_users: bool = F
              f"c.Exchange.root = {str(program.exchange_root)!r}",
              "# several instructors share the course folder through its Unix group",
              "c.CourseDirectory.groupshared = True"]
-    if unix_users:
-        lines.append(f"c.Peercert.share_group = {names.os_instructor_group(course.id)!r}")
+    if share_group is not None:
+        lines.append(f"c.Peercert.share_group = {str(share_group)!r}")
     return "\n".join([*lines, *gradebook_lines(program, course), END]) + "\n"
 
 
@@ -90,7 +105,7 @@ def ensure_gradebook(program: Program, course: CourseEntry) -> None:
 
 
 def ensure_course(program: Program, course: CourseEntry, report: Report, *,
-                  unix_users: bool = False) -> Path:
+                  share_group: str | int | None = None) -> Path:
     """Create the course folder if missing; keep its program settings up to date."""
     root = program.course_dir(course.id)
     config = root / CONFIG_NAME
@@ -98,7 +113,7 @@ def ensure_course(program: Program, course: CourseEntry, report: Report, *,
         init_course(root, course_id=course.id)
         report.did(f"course {course.id}: created {root} from the curriculum")
     text = config.read_text(encoding="utf-8")
-    block = program_block(program, course, unix_users=unix_users)
+    block = program_block(program, course, share_group=share_group)
     new = _BLOCK.sub(lambda _m: block, text) if _BLOCK.search(text) else \
         text.rstrip("\n") + "\n\n" + block
     if new != text:
@@ -171,31 +186,36 @@ def _course_groups(course: CourseEntry, report: Report) -> None:
             report.did(f"unix: {user} removed from {group} (their files are kept)")
 
 
-def apply_unix(program: Program, report: Report) -> None:
-    """Folder owners and rights for every course (needs root), after the courses exist."""
+def apply_unix(program: Program, report: Report, *, numeric_ids: bool = False) -> None:
+    """Folder owners and rights for every course (needs root), after the courses exist; by
+    the courses' Unix groups, or with ``numeric_ids`` by their pods' gids."""
     for path, mode in ((program.courses_root, 0o755), (program.exchange_root, 0o1777)):
-        if unix.ensure_dir(path, mode):
-            report.did(f"unix: {path} set to {mode:o}")
+        try:  # e.g. a volume that maps root to nobody (NFS root_squash): say so, go on
+            if unix.ensure_dir(path, mode):
+                report.did(f"unix: {path} set to {mode:o}")
+        except OSError as exc:
+            report.problems.append(f"unix: {path}: {exc}")
     for course in program.courses:
         try:
-            _unix_course(program, course, report)
+            _unix_course(program, course, report, numeric_ids=numeric_ids)
         except (OSError, PeercertError) as exc:
             report.problems.append(f"course {course.id}: unix: {exc}")
 
 
-def _unix_course(program: Program, course: CourseEntry, report: Report) -> None:
-    members, instr = names.os_course_group(course.id), names.os_instructor_group(course.id)
+def _unix_course(program: Program, course: CourseEntry, report: Report, *,
+                 numeric_ids: bool) -> None:
+    members, instr = course_groups(course.id, numeric_ids=numeric_ids)
     xc = program.exchange_root / course.id
     dirs = ((program.course_dir(course.id), 0o2770, instr), (xc, 0o2750, members),
             (xc / "outbound", 0o2775, instr), (xc / "inbound", 0o2773, instr),
             (xc / "feedback", 0o2771, instr))
     for path, mode, group in dirs:
         if unix.ensure_dir(path, mode, group):
-            report.did(f"unix: {path} set to {group} {mode:o}")
+            report.did(f"unix: {path} set to {_label(group)} {mode:o}")
     n = unix.share_tree(program.course_dir(course.id), instr)
     n += sum(unix.share_tree(xc / sub, instr) for sub in ("outbound", "feedback"))
     if n:
-        report.did(f"course {course.id}: {n} file rights shared with {instr}")
+        report.did(f"course {course.id}: {n} file rights shared with {_label(instr)}")
 
 
 def apply_hub(program: Program, hub: HubClient, report: Report) -> None:
@@ -237,28 +257,48 @@ def apply_hub(program: Program, hub: HubClient, report: Report) -> None:
         report.say(f"note: hub group {group} is not in the program file; left as it is")
 
 
+def check_numeric_ids(program: Program) -> None:
+    """ApplyError when two people, or two course groups, hash to the same numeric id."""
+    clashes = names.id_collisions([*program.staff, *program.instructors, *program.trainees],
+                                  [c.id for c in program.courses])
+    if clashes:
+        raise ApplyError(f"numeric ids: {'; '.join(clashes)} (nothing was applied)",
+                         path=program.path, problems=clashes)
+
+
 def apply_program(program: Program, *, hub: HubClient | None = None, unix_users: bool = False,
-                  release: bool = False,
+                  numeric_ids: bool = False, release: bool = False,
                   say: Callable[[str], None] = lambda _line: None) -> list[str]:
     """Apply ``program``; returns the changes made (empty when it already matched).
+
+    ``unix_users``: Unix accounts, course groups and folder rights (one machine).
+    ``numeric_ids``: the same folder rights by the gids Kubernetes pods get, creating no
+    account (deploy/k8s/README.md). Both need root; they exclude each other.
 
     Raises :class:`ApplyError` listing every course or step that failed, after doing all
     the others.
     """
+    if unix_users and numeric_ids:
+        raise ApplyError("choose one of unix_users (machine accounts) and numeric_ids "
+                         "(Kubernetes pods' gids)", path=program.path)
+    if numeric_ids:
+        check_numeric_ids(program)
     report = Report(say=say)
     if unix_users:
         apply_accounts(program, report)
     for course in program.courses:
+        share = course_groups(course.id, numeric_ids=numeric_ids)[1] \
+            if unix_users or numeric_ids else None
         try:
-            root = ensure_course(program, course, report, unix_users=unix_users)
+            root = ensure_course(program, course, report, share_group=share)
             ensure_gradebook(program, course)
             if release:
                 release_missing(program, course, report)
             enrol_students(root, course, report)
         except (OSError, PeercertError) as exc:
             report.problems.append(f"course {course.id}: {exc}")
-    if unix_users:
-        apply_unix(program, report)
+    if unix_users or numeric_ids:
+        apply_unix(program, report, numeric_ids=numeric_ids)
     if hub is not None:
         apply_hub(program, hub, report)
     if report.problems:

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peercert.deploy import names
 from peercert.deploy.names import grader_group
 from peercert.errors import PeercertError
-from peercert.program import load_program
+from peercert.program import Program, load_program
 
 SINGLEUSER = Path(__file__).resolve().parents[3] / "deploy" / "hub" / "singleuser"
 
@@ -52,3 +53,26 @@ def plan_spawn(program_file: Path, user: str, groups: set[str], server_name: str
     root = program.course_dir(course.id)
     return SpawnPlan("instructor", str(root), singleuser / "instructor",
                      {"PEERCERT_EXCHANGE": exchange, "PEERCERT_COURSE_DIR": str(root)})
+
+
+@dataclass(frozen=True)
+class PodIds:
+    """The numeric ids a user's pods run with on Kubernetes (deploy/k8s/values.yaml)."""
+
+    uid: int
+    gid: int
+    supplemental_gids: tuple[int, ...]
+
+
+def pod_ids(program: Program, user: str) -> PodIds:
+    """``user``'s uid, primary gid and the gids of their courses (:mod:`peercert.deploy.names`):
+    the same at every spawn, and the ones ``peercert program apply --numeric-ids`` gives the
+    exchange and course folders. SpawnRefused when another person of the program hashes to
+    the same uid (they would read each other's submissions)."""
+    uid = names.user_uid(user)
+    clash = sorted(u for u in {*program.staff, *program.instructors, *program.trainees}
+                   if u != user and names.user_uid(u) == uid)
+    if clash:
+        raise SpawnRefused(f"{user} and {clash[0]} get the same uid {uid}: rename one in "
+                           f"{program.path}")
+    return PodIds(uid, names.POD_GID, names.supplemental_gids(program.courses_of(user)))

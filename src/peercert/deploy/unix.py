@@ -17,6 +17,11 @@ path                               owner:group   mode    who
 <exchange_root>/<course>/inbound   root:pci      2773    trainees drop in, cannot list; graders read
 <exchange_root>/<course>/feedback  root:pci      2771    trainees read their own file by its hash
 =================================  ============  ======  ==========================================
+
+On Kubernetes (``apply --numeric-ids``) the same table holds with numeric gids in place of the
+two groups, the ones the spawn hook gives each pod (:mod:`peercert.deploy.names`): no account
+or group is created, the folders alone carry the rule. Every function taking a ``group``
+takes a name or a gid.
 """
 
 from __future__ import annotations
@@ -75,13 +80,25 @@ def set_members(group: str, wanted: Iterable[str]) -> tuple[list[str], list[str]
     return added, removed
 
 
-def ensure_dir(path: Path, mode: int, group: str | None = None) -> bool:
+def gid_of(group: str | int | None) -> int:
+    """A group's number: ``group`` itself when numeric, root's (0) when None."""
+    if group is None:
+        return 0
+    if isinstance(group, int):
+        return group
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise UnixError(f"there is no group {group!r} on this machine") from None
+
+
+def ensure_dir(path: Path, mode: int, group: str | int | None = None) -> bool:
     """``path`` exists, owned by root and ``group`` (root when None), with ``mode``."""
     changed = False
     if not path.is_dir():
         path.mkdir(parents=True)
         changed = True
-    gid = grp.getgrnam(group).gr_gid if group else 0
+    gid = gid_of(group)
     st = path.stat()
     if (st.st_uid, st.st_gid) != (0, gid):
         os.chown(path, 0, gid)
@@ -92,13 +109,13 @@ def ensure_dir(path: Path, mode: int, group: str | None = None) -> bool:
     return changed
 
 
-def share_tree(root: Path, group: str) -> int:
+def share_tree(root: Path, group: str | int) -> int:
     """Give ``group`` read and write on everything under ``root`` (folders setgid), so that
     every instructor of a course can work on what another one (or ``apply``) created.
 
     Symbolic links are never followed. Returns how many entries changed.
     """
-    gid = grp.getgrnam(group).gr_gid
+    gid = gid_of(group)
     changed = 0
     for dirpath, dirnames, filenames in os.walk(root):
         for name in [*dirnames, *filenames]:
