@@ -136,8 +136,9 @@ def test_a_managed_course_collects_only_from_the_trainee_a_submission_names(
     button, ``peercert watch``); tests/test_k8s_ids.py runs ``nbgrader collect`` with it."""
     from nbgrader.apps import NbGraderAPI
 
-    from peercert.deploy.apply import OWNER_CHECKED_COLLECT, Report, ensure_course
+    from peercert.deploy.apply import Report, ensure_course
     from peercert.exchange_collect import OwnerCheckedCollect
+    from peercert.submission_owner import OWNER_CHECKED_COLLECT
     from peercert.watch import Watcher
 
     program = load_program(program_file)

@@ -12,12 +12,8 @@ another's graded work. On Kubernetes the owner has no account, so that warning s
 the claimed trainee, logs each refusal as an error, and collects the rest as nbgrader would:
 a trainee whose newest folder was refused gets their own newest one (by nbgrader's rule,
 ``before_duedate`` included), as if the refused folder were not there. Owners are matched in
-one of two ways (``owners``), as ``peercert program apply`` writes it:
-
-- ``"unix_users"`` (one machine, ``apply --unix-users``): the folder's owner uid is the uid of
-  the account named after the trainee;
-- ``"numeric_ids"`` (Kubernetes, ``apply --numeric-ids``): the folder's owner uid is the uid
-  the trainee's pods run as, :func:`peercert.deploy.names.user_uid`.
+one of two ways (``owners``: ``"unix_users"``, by account name; ``"numeric_ids"``, by the
+pods' uid), as ``peercert program apply`` writes it (:mod:`peercert.submission_owner`).
 
 Configured in a course's ``nbgrader_config.py`` as ``c.ExchangeFactory.collect``, so that
 ``nbgrader collect``, formgrader's collect button and ``peercert watch`` all use it.
@@ -28,9 +24,6 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
-import stat
-from dataclasses import dataclass
 from typing import Any
 
 from nbgrader.api import Gradebook
@@ -39,31 +32,17 @@ from nbgrader.utils import parse_utc
 from traitlets import Enum
 
 from peercert import nbgrader_compat as nbc
-from peercert.deploy import names
+from peercert import submission_owner as owner
+from peercert.submission_owner import Refusal
 
 __all__ = ["OwnerCheckedCollect", "Refusal"]
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An inbound folder that was not collected, and why."""
-
-    folder: str
-    student: str
-    owner_uid: int | None
-    owner: str          # the owner's name, or what is known of the uid
-    reason: str
-
-    def line(self, quiz: str) -> str:
-        return (f"refused {self.folder}: it claims to be {self.student}'s submission of "
-                f"{quiz}, but {self.reason}; it is not collected")
 
 
 class OwnerCheckedCollect(ExchangeCollect):
     """``nbgrader collect`` that collects a submission only from its own trainee."""
 
     owners = Enum(
-        ["unix_users", "numeric_ids"], default_value="unix_users",
+        list(owner.OWNER_MODES), default_value=owner.OWNER_MODES[0],
         help="How a submission folder's owner is matched to the trainee it names: "
              "'unix_users', the uid of the account of that name (one machine); "
              "'numeric_ids', the uid peercert.deploy.names.user_uid gives that trainee's "
@@ -88,23 +67,22 @@ class OwnerCheckedCollect(ExchangeCollect):
         finally:
             self.check_owner = True
 
-    # --- which folders to collect ---------------------------------------------------------
-
     def _owned_records(self) -> list[dict[str, Any]]:
         """nbgrader's choice (``self.src_records``), each refused folder dropped and replaced
         by its trainee's own folder nbgrader would have chosen without it."""
-        names_seen = {rec["filename"] for rec in self.src_records}
+        seen = {rec["filename"] for rec in self.src_records}
         pattern = "{}+{}+*".format(self.coursedir.student_id or "*",
                                    self.coursedir.assignment_id)  # nbgrader's own glob
-        names_seen.update(os.path.basename(p)
-                          for p in glob.glob(os.path.join(self.inbound_path, pattern)))
+        seen.update(os.path.basename(p)
+                    for p in glob.glob(os.path.join(self.inbound_path, pattern)))
         own: dict[str, list[dict[str, Any]]] = {}
         refused: set[str] = set()
-        for name in sorted(names_seen):
+        for name in sorted(seen):
             parsed = nbc.inbound_record(name)
             if parsed is None:
                 continue
-            refusal = self.check(name, parsed[0])
+            refusal = owner.check(os.path.join(self.inbound_path, name), parsed[0],
+                                  self.owners, self.who)
             if refusal is not None:
                 refused.add(name)
                 self.refused.append(refusal)
@@ -137,65 +115,17 @@ class OwnerCheckedCollect(ExchangeCollect):
                 return before[0]
         return ordered[0]
 
-    # --- whose folder it is -----------------------------------------------------------------
-
-    def check(self, name: str, student: str) -> Refusal | None:
-        """None when the inbound folder ``name`` belongs to ``student``; else why not."""
-        path = os.path.join(self.inbound_path, name)
-        try:
-            st = os.lstat(path)  # a link is not followed: its target is not the submission
-        except OSError as exc:
-            return Refusal(path, student, None, "?", f"it cannot be read ({exc.strerror})")
-        owner = self.who(st.st_uid)
-        if stat.S_ISLNK(st.st_mode):
-            return Refusal(path, student, st.st_uid, owner,
-                           f"it is a symbolic link made by uid {st.st_uid} ({owner}), "
-                           "not a folder made by nbgrader's submit")
-        if not stat.S_ISDIR(st.st_mode):
-            return Refusal(path, student, st.st_uid, owner,
-                           f"it is not a folder (made by uid {st.st_uid}, {owner})")
-        expected, whose = self.expected_uid(student)
-        if expected is None:
-            return Refusal(path, student, st.st_uid, owner,
-                           f"it belongs to uid {st.st_uid} ({owner}) and there is no "
-                           f"account named {student}")
-        if st.st_uid != expected:
-            return Refusal(path, student, st.st_uid, owner,
-                           f"it belongs to uid {st.st_uid} ({owner}), not to {student} "
-                           f"({whose} {expected}): someone else submitted under "
-                           f"{student}'s name")
-        return None
-
-    def expected_uid(self, student: str) -> tuple[int | None, str]:
-        """The uid a folder of ``student`` must have, and what that uid is."""
-        if self.owners == "numeric_ids":
-            return names.user_uid(student), "their pods' uid"
-        try:
-            return pwd.getpwnam(student).pw_uid, "uid"
-        except KeyError:
-            return None, "uid"
-
     def who(self, uid: int) -> str:
-        """The name behind ``uid``: its account, or with numeric ids the course's student
-        whose pods run as it."""
-        try:
-            return pwd.getpwuid(uid).pw_name
-        except KeyError:
-            pass
-        if self.owners == "numeric_ids":
-            for student in self._students():
-                if names.user_uid(student) == uid:
-                    return f"the pods' uid of {student}"
-            return "no account, and no student of the course has this uid"
-        return "no account"
+        """The name behind an owner uid, for the log: its account, or with numeric ids the
+        course's student whose pods run as it."""
+        return owner.owner_name(uid, self.owners,
+                                self._students() if self.owners == "numeric_ids" else ())
 
     def _students(self) -> list[str]:
-        cached = self._student_ids
-        if cached is None:
+        if self._student_ids is None:
             try:
                 with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-                    cached = [s.id for s in gb.students]
+                    self._student_ids = [s.id for s in gb.students]
             except Exception:  # only for a log line's wording: never stop the collect
-                cached = []
-            self._student_ids = cached
-        return cached
+                self._student_ids = []
+        return self._student_ids

@@ -30,9 +30,6 @@ from peercert.program import CourseEntry, Program
 BEGIN = "# --- peercert program apply: begin (written from the program file; edit it there) ---"
 END = "# --- peercert program apply: end ---"
 _BLOCK = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-# nbgrader's collect that refuses a submission made under another trainee's name
-# (peercert.exchange_collect; named here so that apply does not import nbgrader)
-OWNER_CHECKED_COLLECT = "peercert.exchange_collect.OwnerCheckedCollect"
 
 
 class ApplyError(PeercertError):
@@ -84,6 +81,8 @@ def program_block(program: Program, course: CourseEntry, *,
     if share_group is not None:
         lines.append(f"c.Peercert.share_group = {str(share_group)!r}")
     if owners is not None:
+        from peercert.submission_owner import OWNER_CHECKED_COLLECT  # it imports deploy.names
+
         lines += ["# a submission is collected only from the trainee it names; nbgrader's own",
                   "# collect takes one made under another's name (deploy/README.md, exchange)",
                   f"c.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}",
