@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -77,11 +77,17 @@ PASSWORD = secrets.token_urlsafe(12)
 
 @dataclass
 class Rate:
-    """``n`` requests (or logins) in ``seconds`` wall time, with each one's latency."""
+    """``n`` requests (or logins) in ``seconds`` wall time, with each one's latency, and the CPU
+    seconds each watched process (by name) used meanwhile."""
 
     n: int
     seconds: float
     latencies: list[float]
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms(self, name: str) -> float:
+        """CPU milliseconds ``name`` spent per request (or login)."""
+        return self.cpu[name] * 1000 / self.n
 
     @property
     def per_second(self) -> float:
@@ -103,6 +109,20 @@ class Rate:
 
 def best(rates: list[Rate]) -> Rate:
     return max(rates, key=lambda r: r.per_second)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def cpu_used(pids: dict[str, int], into: dict[str, float]) -> Iterator[None]:
+    """Fill ``into`` with the CPU seconds each named process used during the block."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    yield
+    into.update({name: cpu_seconds(pid) - before[name] for name, pid in pids.items()})
 
 
 def loadavg() -> str:
@@ -227,17 +247,28 @@ def login(hub: RunningHub, user: str) -> float:
 
 
 def measure_logins(hub: RunningHub, users: list[str], concurrency: int) -> Rate:
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
+    """Every user logs in, ``concurrency`` at a time; the hub's and the proxy's CPU."""
+    cpu: dict[str, float] = {}
+    with cpu_used({"hub": hub.proc.pid, "proxy": hub.proxy_pid()}, cpu), \
+            ThreadPoolExecutor(concurrency) as pool:
+        t0 = time.perf_counter()
         latencies = list(pool.map(lambda u: login(hub, u), users))
-    return Rate(len(users), time.perf_counter() - t0, latencies)
+        took = time.perf_counter() - t0
+    return Rate(len(users), took, latencies, cpu)
+
+
+def login_line(rate: Rate) -> str:
+    return (f"{rate.line('logins')}; CPU per login: hub {rate.cpu_ms('hub'):.1f} ms, "
+            f"proxy {rate.cpu_ms('proxy'):.1f} ms")
 
 
 # --- (c) the proxy -----------------------------------------------------------------------------
 
-def hammer(url: str, headers: dict[str, str], total: int, concurrency: int) -> Rate:
+def hammer(url: str, headers: dict[str, str], total: int, concurrency: int,
+           watch: dict[str, int]) -> Rate:
     """``total`` GETs of ``url`` from ``concurrency`` threads, each with its own kept-alive
-    connection (opened by one request before the clock starts)."""
+    connection (opened by one request before the clock starts); the CPU the ``watch``ed
+    processes use meanwhile."""
     per = [total // concurrency + (i < total % concurrency) for i in range(concurrency)]
     latencies: list[list[float]] = [[] for _ in per]
     go = threading.Barrier(concurrency + 1)
@@ -256,31 +287,39 @@ def hammer(url: str, headers: dict[str, str], total: int, concurrency: int) -> R
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for th in threads:
         th.start()
-    go.wait(timeout=120)
-    t0 = time.perf_counter()
-    for th in threads:
-        th.join()
-    took = time.perf_counter() - t0
+    cpu: dict[str, float] = {}
+    with cpu_used(watch, cpu):
+        go.wait(timeout=120)
+        t0 = time.perf_counter()
+        for th in threads:
+            th.join()
+        took = time.perf_counter() - t0
     flat = [x for lat in latencies for x in lat]
     if len(flat) != total:
         raise RuntimeError(f"{url}: {total - len(flat)} request(s) failed")
-    return Rate(total, took, flat)
+    return Rate(total, took, flat, cpu)
 
 
 def compare(label: str, direct: str, proxied: str, headers: dict[str, str], total: int,
-            concurrencies: list[int], repeat: int) -> list[str]:
+            concurrencies: list[int], repeat: int, pids: dict[str, int]) -> list[str]:
+    """The same request straight to ``pids["target"]`` and through ``pids["proxy"]``."""
     lines = [f"  {label}\n    direct:  {direct}\n    proxied: {proxied}"]
     for conc in concurrencies:
         runs: dict[str, list[Rate]] = {"direct": [], "proxied": []}
         for _ in range(repeat):  # interleaved, so a load spike hits both
-            runs["direct"].append(hammer(direct, headers, total, conc))
-            runs["proxied"].append(hammer(proxied, headers, total, conc))
+            runs["direct"].append(hammer(direct, headers, total, conc,
+                                         {"target": pids["target"]}))
+            runs["proxied"].append(hammer(proxied, headers, total, conc, pids))
         d, p = best(runs["direct"]), best(runs["proxied"])
+        proxy_ms = statistics.median(r.cpu_ms("proxy") for r in runs["proxied"])
+        target_ms = statistics.median(r.cpu_ms("target") for r in runs["direct"])
         lines += [f"    concurrency {conc:3d}  direct   {d.line()}",
                   f"    concurrency {conc:3d}  proxied  {p.line()}",
                   f"    concurrency {conc:3d}  direct/proxied throughput "
                   f"{d.per_second / p.per_second:.2f}x; the proxy adds "
-                  f"{p.median_ms - d.median_ms:+.1f} ms median, {p.p95_ms - d.p95_ms:+.1f} ms p95"]
+                  f"{p.median_ms - d.median_ms:+.1f} ms median, {p.p95_ms - d.p95_ms:+.1f} ms p95",
+                  f"    concurrency {conc:3d}  CPU per request: target {target_ms:.2f} ms, proxy"
+                  f" {proxy_ms:.2f} ms (one core of proxy: at most ~{1000 / proxy_ms:.0f} req/s)"]
     return lines
 
 
@@ -371,12 +410,15 @@ def run(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         say(f"(a) {args.users} logins (GET login page, POST, redirect to /hub/home), one at a "
             f"time, then {args.concurrency} at a time:")
         one = measure_logins(hub, cohort.trainees, 1)
-        say(f"  one at a time: {one.line('logins')}")
+        say(f"  one at a time: {login_line(one)}")
         logins = []
         for i in range(1, args.repeat + 1):
             logins.append(measure_logins(hub, cohort.trainees, args.concurrency))
-            say(f"  run {i}:         {logins[-1].line('logins')}")
-        say(f"  best of {args.repeat}:     {best(logins).line('logins')}")
+            say(f"  run {i}:         {login_line(logins[-1])}")
+        top = best(logins)
+        say(f"  best of {args.repeat}:     {login_line(top)}")
+        say(f"  the hub is one process: one core of it logs in at most "
+            f"~{1000 / top.cpu_ms('hub'):.0f} users/s")
 
         if spawners:
             say(f"(d) {len(spawners)} trainees' servers started at once:")
@@ -391,7 +433,8 @@ def run(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         host = {"Host": f"{PUBLIC_HOST}:{hub.port}"}
         say_all(say, compare("the hub's /hub/api", f"http://127.0.0.1:{hub.api_port}/hub/api",
                              f"http://127.0.0.1:{hub.port}/hub/api", host, args.requests,
-                             concs, args.repeat))
+                             concs, args.repeat,
+                             {"target": hub.proc.pid, "proxy": hub.proxy_pid()}))
         if spawners:
             user = spawners[0]
             token = hub.api("POST", f"/users/{user}/tokens",
@@ -403,7 +446,8 @@ def run(args: argparse.Namespace, say: Callable[[str], None]) -> None:
             say_all(say, compare("a trainee's server, /api/status with their token",
                                  proxy_target(hub, user) + path,
                                  f"http://127.0.0.1:{hub.port}{path}", headers, args.requests,
-                                 concs, args.repeat))
+                                 concs, args.repeat,
+                                 {"target": hub.server_pid(user), "proxy": hub.proxy_pid()}))
         say(f"load average at the end: {loadavg()}")
 
 

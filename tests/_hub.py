@@ -83,6 +83,7 @@ class RunningHub:
     admin_token: str
     apply_token: str                # the peercert-apply service (peercert program apply)
     log: list[str]
+    state: Path                     # the hub's database, cookie secret, proxy pid file
 
     @property
     def public(self) -> str:
@@ -90,6 +91,15 @@ class RunningHub:
 
     def user_host(self, user: str) -> str:
         return f"http://{user}.{PUBLIC_HOST}:{self.port}"
+
+    def proxy_pid(self) -> int:
+        """configurable-http-proxy's process id (the hub writes it when it starts it)."""
+        return int((self.state / "jupyterhub-proxy.pid").read_text().strip())
+
+    def server_pid(self, user: str, server: str = "") -> int:
+        """The process id of ``user``'s running server (LocalProcessSpawner's state)."""
+        info = self.api("GET", f"/users/{user}").json()
+        return int(info["servers"][server]["state"]["pid"])
 
     def api(self, method: str, path: str, **kw: Any) -> requests.Response:
         return requests.request(method, f"http://127.0.0.1:{self.api_port}/hub/api{path}",
@@ -152,7 +162,7 @@ def running_hub(program_file: Path, work: Path, password: str, *,
     proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=state, env=full,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    hub = RunningHub(proc, port, api_port, admin_token, apply_token, [])
+    hub = RunningHub(proc, port, api_port, admin_token, apply_token, [], state)
     running = threading.Event()
 
     def read_log() -> None:
