@@ -211,6 +211,8 @@ def measure_apply(hub: RunningHub, program: Program, moved: Program, repeat: int
     apply_program(program)  # course folders and gradebooks, once, not timed
     whole = [timed_apply(lambda: apply_program(program, hub=client), calls)
              for _ in range(repeat)]
+    if any(a.changes for a in whole):
+        raise RuntimeError(f"apply_program with nothing to change changed {whole[0].changes}")
     out.append(("whole apply_program, nothing to change", whole))
     lines = []
     for label, runs in out:
@@ -465,9 +467,11 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover (a measureme
     ap.add_argument("--spawn-timeout", type=float, default=300.0)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (3)")
     args = ap.parse_args(argv)
-    if args.spawns > args.users or min(args.users, args.concurrency, args.requests,
-                                       args.repeat) < 1:
-        ap.error("--users, --concurrency, --requests, --repeat >= 1 and --spawns <= --users")
+    if min(args.users, args.concurrency, args.requests, args.repeat) < 1:
+        ap.error("--users, --concurrency, --requests and --repeat must be at least 1")
+    if not 0 <= args.spawns <= min(args.users, 100):  # the hub's concurrent_spawn_limit
+        ap.error("--spawns must be between 0 and --users, and at most 100 (JupyterHub's "
+                 "concurrent_spawn_limit)")
     missing = [name for name, there in (
         ("configurable-http-proxy", shutil.which("configurable-http-proxy")),
         ("jupyterhub", (BIN / "jupyterhub").exists())) if not there]
