@@ -597,16 +597,20 @@ def test_apply_reads_every_page_of_a_large_hub(hub: Hub) -> None:
     most 200 a page here), and apply must see all of them, or it would try to create users
     that exist and miss members to remove."""
     extra = [f"pg{i:03d}{hub.people['t1'][-4:]}" for i in range(250)]
-    r = hub.api("POST", "/users", json={"usernames": extra})
-    assert r.status_code == 201, r.text
     group = f"nbgrader-paging{hub.people['t1'][-4:]}"
-    assert hub.api("POST", f"/groups/{group}", json={"users": extra}).status_code == 201
-    client = HubClient(f"http://127.0.0.1:{hub.api_port}", hub.apply_token)
-    users = client.users()
-    assert set(extra) <= set(users)
-    assert set(hub.people.values()) <= set(users)
-    assert len(users) > 350  # more than one page of 200
-    assert client.groups()[group] == set(extra)
-    # and a run over the program still changes nothing for them (they are not in its file)
-    assert apply_program(hub.program, hub=client, unix_users=True) == []
-    assert hub.api("DELETE", f"/groups/{group}").status_code == 204
+    with unix_accounts(extra, []):
+        # PAM's hub only takes users with a Unix account: made in one batch, no homes
+        subprocess.run(["newusers"], input="".join(f"{u}:*::::/nonexistent:/usr/sbin/nologin\n"
+                                                   for u in extra), text=True, check=True)
+        r = hub.api("POST", "/users", json={"usernames": extra})
+        assert r.status_code == 201, r.text
+        assert hub.api("POST", f"/groups/{group}", json={"users": extra}).status_code == 201
+        client = HubClient(f"http://127.0.0.1:{hub.api_port}", hub.apply_token)
+        users = client.users()
+        assert set(extra) <= set(users)
+        assert set(hub.people.values()) <= set(users)
+        assert len(users) > 350  # more than one page of 200
+        assert client.groups()[group] == set(extra)
+        # and a run over the program still changes nothing for them (not in its file)
+        assert apply_program(hub.program, hub=client, unix_users=True) == []
+        assert hub.api("DELETE", f"/groups/{group}").status_code == 204
