@@ -85,13 +85,14 @@ class RunningHub:
     apply_token: str                # the peercert-apply service (peercert program apply)
     log: list[str]
     state: Path                     # the hub's database, cookie secret, proxy pid file
+    scheme: str                     # "https" when the proxy serves TLS (running_hub tls=True)
 
     @property
     def public(self) -> str:
-        return f"http://{PUBLIC_HOST}:{self.port}"
+        return f"{self.scheme}://{PUBLIC_HOST}:{self.port}"
 
     def user_host(self, user: str) -> str:
-        return f"http://{user}.{PUBLIC_HOST}:{self.port}"
+        return f"{self.scheme}://{user}.{PUBLIC_HOST}:{self.port}"
 
     def proxy_pid(self) -> int:
         """configurable-http-proxy's process id (the hub writes it when it starts it)."""
@@ -139,16 +140,48 @@ c.JupyterHub.load_roles.append({{"name": "hub-admin", "services": ["hub-admin"],
 """
 
 
+def wildcard_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the hub's host and every user's subdomain (what a
+    program buys as a wildcard certificate): (certificate, key) files in ``folder``."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PUBLIC_HOST)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(PUBLIC_HOST), x509.DNSName(f"*.{PUBLIC_HOST}")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "hub.crt", folder / "hub.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_file.chmod(0o600)
+    return cert_file, key_file
+
+
 @contextmanager
 def running_hub(program_file: Path, work: Path, password: str | None, *,
                 env: Mapping[str, str] | None = None,
                 extra_env: Mapping[str, str] | None = None,
                 scopes: tuple[str, ...] = ADMIN_SCOPES,
+                tls: bool = False,
                 start_timeout: float = 120) -> Iterator[RunningHub]:
     """The hub of ``program_file``, its state in ``work/state``, until the block ends.
 
     ``env`` replaces ``os.environ`` as the hub's base environment (a caller drops a
     developer's course settings from it); ``extra_env`` adds to the hub's own variables.
+    ``tls``: the proxy serves HTTPS with a self-signed wildcard certificate
+    (PEERCERT_SSL_CERT/KEY, as a program sets them).
     On the way out every server is stopped, then the hub, its proxy and its services, and any
     server process the hub left behind (by its pid, from the hub's server state)."""
     state = work / "state"
@@ -157,9 +190,13 @@ def running_hub(program_file: Path, work: Path, password: str | None, *,
     port, api_port, proxy_port = free_port(), free_port(), free_port()
     admin_token, apply_token = secrets.token_hex(24), secrets.token_hex(24)
     config.write_text(hub_config(password, admin_token, scopes), encoding="utf-8")
+    scheme = "https" if tls else "http"
     full = dict(os.environ if env is None else env)
+    if tls:
+        cert, key = wildcard_certificate(state)
+        full.update(PEERCERT_SSL_CERT=str(cert), PEERCERT_SSL_KEY=str(key))
     full.update(PEERCERT_PROGRAM=str(program_file), PEERCERT_STATE_DIR=str(state),
-                PEERCERT_PUBLIC_URL=f"http://{PUBLIC_HOST}:{port}",
+                PEERCERT_PUBLIC_URL=f"{scheme}://{PUBLIC_HOST}:{port}",
                 PEERCERT_HUB_IP="127.0.0.1", PEERCERT_HUB_PORT=str(port),
                 PEERCERT_HUB_API_PORT=str(api_port), PEERCERT_PROXY_API_PORT=str(proxy_port),
                 PEERCERT_DASHBOARD_PORT=str(free_port()), PEERCERT_HUB_TOKEN=apply_token,
@@ -167,7 +204,7 @@ def running_hub(program_file: Path, work: Path, password: str | None, *,
     proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=state, env=full,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    hub = RunningHub(proc, port, api_port, admin_token, apply_token, [], state)
+    hub = RunningHub(proc, port, api_port, admin_token, apply_token, [], state, scheme)
     running = threading.Event()
 
     def read_log() -> None:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 import requests
+import urllib3
 import yaml
 from _hub import BIN, RunningHub, running_hub, unix_accounts, usable_by_others, user_env
 from conftest import COURSE_ENV, REPO, require_service
@@ -158,7 +159,7 @@ def hub() -> Iterator[Hub]:
             subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in
                                                        [*people.values(), outsider]),
                            text=True, check=True)
-            with running_hub(root / "program.toml", root, None, env=env,
+            with running_hub(root / "program.toml", root, None, env=env, tls=True,
                              extra_env={"PEERCERT_DASHBOARD_TTL": "5"}) as running:
                 h = Hub(**{f.name: getattr(running, f.name) for f in fields(RunningHub)},
                         program=program, root=root, people=people, load_trainees=load,
@@ -247,7 +248,8 @@ def browser(hub: Hub) -> Iterator[Browser]:
 def session(browser: Browser, hub: Hub, user: str, name: str,
             next_url: str | None = None) -> Iterator[Page]:
     """A logged-in page for ``user``; on failure a screenshot and the console are kept."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  ignore_https_errors=True)  # the test's own certificate
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     console: list[str] = []
@@ -486,7 +488,7 @@ def test_only_the_program_s_people_log_in_with_their_password(hub: Hub,
     right password (only users apply created in the hub may log in), and so is a trainee's
     wrong password."""
     for user, password in ((hub.outsider, PASSWORD), (hub.people["t3"], PASSWORD + "x")):
-        context = browser.new_context()
+        context = browser.new_context(ignore_https_errors=True)
         try:
             page = context.new_page()
             page.goto(f"{hub.public}/hub/login")
@@ -501,12 +503,18 @@ def test_only_the_program_s_people_log_in_with_their_password(hub: Hub,
         finally:
             context.close()
     assert hub.api("GET", f"/users/{hub.outsider}").status_code == 404  # never made a user
+    # the right password: in, over TLS, with a session cookie browsers send only over TLS
+    with session(browser, hub, hub.people["t3"], "trainee-logs-in-over-tls") as page:
+        page.wait_for_url("**/lab**")
+        assert page.url.startswith(f"https://{hub.people['t3']}.peercert.localhost:")
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        assert cookies["jupyterhub-session-id"]["secure"], cookies
 
 
 @pytest.mark.browser
 def test_program_staff_see_readiness_and_nothing_else(hub: Hub, browser: Browser) -> None:
     pat, ana, t1 = hub.people["pat"], hub.people["ana"], hub.people["t1"]
-    service = f"http://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
+    service = f"{hub.scheme}://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
     with session(browser, hub, pat, "staff-readiness", next_url="/services/readiness/") as page:
         page.goto(service)
         expect(page.locator("h1")).to_contain_text("who is ready")
@@ -539,15 +547,19 @@ def test_100_trainees_submit_while_grading_and_formgrader_reads(hub: Hub) -> Non
     token = hub.api("POST", f"/users/{ana}/tokens",
                     json={"scopes": [f"access:servers!server={ana}/{load.id}"],
                           "expires_in": 3600}).json()["token"]
-    url = f"http://127.0.0.1:{hub.port}/user/{ana}/{load.id}/formgrader/api/submissions/{QUIZ}"
+    url = f"https://127.0.0.1:{hub.port}/user/{ana}/{load.id}/formgrader/api/submissions/{QUIZ}"
     headers = {"Authorization": f"token {token}",
                "Host": f"{ana}.peercert.localhost:{hub.port}"}
 
     def read() -> None:
-        r = requests.get(url, headers=headers, timeout=60, allow_redirects=False)
+        # through the proxy's TLS by address (Python does not resolve *.localhost): the
+        # certificate names the host, not the address, so it is not checked here
+        r = requests.get(url, headers=headers, timeout=60, allow_redirects=False,
+                         verify=False)
         r.raise_for_status()
         assert isinstance(r.json(), list)
 
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # for this test
     read()
     course = hub.program.course_dir(load.id)
     work = Path(tempfile.mkdtemp(prefix="peercert-load-", dir="/tmp"))
