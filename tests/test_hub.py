@@ -22,23 +22,22 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
 import requests
+import urllib3
 import yaml
+from _hub import BIN, RunningHub, running_hub, unix_accounts, usable_by_others, user_env
 from conftest import COURSE_ENV, REPO, require_service
 
 from peercert.deploy import apply_program, names
@@ -57,7 +56,6 @@ sys.path.insert(0, str(REPO / "bench"))
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
-BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -68,53 +66,19 @@ TIMEOUT_MS = 90_000
 ARTIFACTS = Path(os.environ.get("PEERCERT_ARTIFACTS", REPO / "test-artifacts")) / "hub"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
-class Hub:
+class Hub(RunningHub):
     """The running hub, its program and the people in it."""
 
     program: Program
     root: Path
-    port: int
-    api_port: int
-    admin_token: str
-    apply_token: str
     people: dict[str, str]          # role -> user name (ana, ben, t1, t2, t3, pat)
     load_trainees: list[str]
     outsider: str                   # a Unix account with a password, not in the program file
-    log: list[str] = field(default_factory=list)
-
-    @property
-    def public(self) -> str:
-        return f"http://peercert.localhost:{self.port}"
-
-    def user_host(self, user: str) -> str:
-        return f"http://{user}.peercert.localhost:{self.port}"
-
-    def api(self, method: str, path: str, **kw: Any) -> requests.Response:
-        return requests.request(method, f"http://127.0.0.1:{self.api_port}/hub/api{path}",
-                                headers={"Authorization": f"token {self.admin_token}"},
-                                timeout=60, **kw)
 
     def course(self, key: str) -> Path:
         return self.program.course_dir(self.program.courses[key == "south"].id) \
             if key in ("north", "south") else self.program.course_dir(key)
-
-    def wait_server(self, user: str, server: str = "") -> None:
-        """Until the hub reports ``user``'s server ready (spawned through the API or a page)."""
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            info = self.api("GET", f"/users/{user}").json()
-            s = info.get("servers", {}).get(server)
-            if s and s.get("ready"):
-                return
-            time.sleep(1)
-        raise AssertionError(f"{user}/{server} did not start:\n{''.join(self.log[-40:])}")
 
 
 # --- set-up ----------------------------------------------------------------------------------
@@ -129,19 +93,6 @@ def _check_services() -> None:
         require_service("jupyterhub (pip install '.[hub]')")
     if not os.environ.get("PEERCERT_PG_URL"):
         require_service("PostgreSQL (PEERCERT_PG_URL is not set)")
-
-
-def _usable_by_others() -> bool:
-    """Unix users other than root can run this interpreter and import peercert."""
-    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c",
-                           "import peercert, peercert_trainee, jupyterhub"],
-                          env=_user_env(), capture_output=True, text=True, check=False)
-    return done.returncode == 0
-
-
-def _user_env() -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")
-    return {k: os.environ[k] for k in keep if k in os.environ}
 
 
 def _program_text(root: Path, db_url: str, p: dict[str, str], load: list[str],
@@ -177,26 +128,10 @@ quizzes = ["{QUIZ}"]
 """
 
 
-@contextmanager
-def _accounts(users: list[str], groups: list[str]) -> Iterator[None]:
-    """Delete the test's Unix accounts and groups afterwards (homes included)."""
-    try:
-        yield
-    finally:
-        for user in users:
-            with suppress(KeyError):
-                pwd.getpwnam(user)
-                subprocess.run(["userdel", "--remove", user], capture_output=True, check=False)
-        for group in groups:
-            with suppress(KeyError):
-                grp.getgrnam(group)
-                subprocess.run(["groupdel", group], capture_output=True, check=False)
-
-
 @pytest.fixture(scope="module")
 def hub() -> Iterator[Hub]:
     _check_services()
-    if not _usable_by_others():
+    if not usable_by_others():
         require_service(f"{sys.executable} usable by other Unix users (chmod o+x its folders)")
     from hub_load import create_database, drop_database
 
@@ -210,95 +145,41 @@ def hub() -> Iterator[Hub]:
     root.chmod(0o755)
     server_url = os.environ["PEERCERT_PG_URL"]
     db_name = f"peercert_hub_{tag}_{secrets.token_hex(3)}"
-    db_url = create_database(server_url, db_name)
-    (root / "program.toml").write_text(_program_text(root, db_url, people, load, cids),
-                                       encoding="utf-8")
-    state = root / "state"
-    state.mkdir()
-    port, api_port, proxy_port = _free_port(), _free_port(), _free_port()
-    admin_token, apply_token = secrets.token_hex(24), secrets.token_hex(24)
-    (root / "test_config.py").write_text(f"""
-c = get_config()
-load_subconfig({str(REPO / 'deploy' / 'hub' / 'jupyterhub_config.py')!r})
-c.Spawner.env_keep = c.Spawner.env_keep + ["PYTHONPATH"]
-# the test's own admin service: starts servers and makes tokens for the load test
-c.JupyterHub.services.append({{"name": "test-admin", "api_token": {admin_token!r}}})
-c.JupyterHub.load_roles.append({{"name": "test-admin", "services": ["test-admin"],
-                                 "scopes": ["admin:users", "admin:servers", "tokens",
-                                            "admin:groups", "access:servers"]}})
-""", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in COURSE_ENV}
-    env.update(PEERCERT_PROGRAM=str(root / "program.toml"), PEERCERT_STATE_DIR=str(state),
-               PEERCERT_PUBLIC_URL=f"http://peercert.localhost:{port}",
-               PEERCERT_HUB_IP="127.0.0.1", PEERCERT_HUB_PORT=str(port),
-               PEERCERT_HUB_API_PORT=str(api_port), PEERCERT_PROXY_API_PORT=str(proxy_port),
-               PEERCERT_DASHBOARD_PORT=str(_free_port()), PEERCERT_HUB_TOKEN=apply_token,
-               PEERCERT_DASHBOARD_TTL="5")
     outsider = f"hout{tag}"  # a Unix account with a password, in no course
-    with _accounts([*people.values(), *load, outsider], groups):
-        program = load_program(root / "program.toml")
-        apply_program(program, unix_users=True, release=True)
-        # the deployment's own authenticator, PAM, checks the accounts' passwords
-        subprocess.run(["useradd", "--no-create-home", outsider], check=True)
-        subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in
-                                                   [*people.values(), outsider]),
-                       text=True, check=True)
-        proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(root / "test_config.py")],
-                                cwd=state, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-        h = Hub(program, root, port, api_port, admin_token, apply_token, people, load,
-                outsider)
-        running = threading.Event()
-
-        def read_log() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                h.log.append(line)
-                if "JupyterHub is now running" in line:
-                    running.set()
-            running.set()
-
-        reader = threading.Thread(target=read_log, daemon=True)
-        reader.start()
+    with unix_accounts([*people.values(), *load, outsider], groups):
         try:
-            running.wait(timeout=120)
-            if proc.poll() is not None or not any("now running" in x for x in h.log):
-                raise RuntimeError("jupyterhub did not start:\n" + "".join(h.log[-60:]))
-            apply_program(program, hub=HubClient(f"http://127.0.0.1:{api_port}", apply_token),
-                          unix_users=True)
-            yield h
+            db_url = create_database(server_url, db_name)
+            (root / "program.toml").write_text(_program_text(root, db_url, people, load, cids),
+                                               encoding="utf-8")
+            program = load_program(root / "program.toml")
+            apply_program(program, unix_users=True, release=True)
+            # the deployment's own authenticator, PAM, checks the accounts' passwords
+            subprocess.run(["useradd", "--no-create-home", outsider], check=True)
+            subprocess.run(["chpasswd"], input="".join(f"{u}:{PASSWORD}\n" for u in
+                                                       [*people.values(), outsider]),
+                           text=True, check=True)
+            with running_hub(root / "program.toml", root, None, env=env, tls=True,
+                             extra_env={"PEERCERT_DASHBOARD_TTL": "5"}) as running:
+                h = Hub(**{f.name: getattr(running, f.name) for f in fields(RunningHub)},
+                        program=program, root=root, people=people, load_trainees=load,
+                        outsider=outsider)
+                apply_program(program, hub=HubClient(f"http://127.0.0.1:{h.api_port}",
+                                                     h.apply_token), unix_users=True)
+                yield h
         finally:
-            _stop_hub(h, proc)
-            reader.join(timeout=10)
+            for user in people.values():  # a process the hub could not stop (a kernel)
+                subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True,
+                               check=False)
             drop_database(server_url, db_name)
             shutil.rmtree(root, ignore_errors=True)
-
-
-def _stop_hub(h: Hub, proc: subprocess.Popen[str]) -> None:
-    with suppress(Exception):  # stop every server first: the hub's own cleanup is slow
-        for user in h.api("GET", "/users").json():
-            for name in user.get("servers", {}):
-                path = f"/users/{user['name']}/servers/{name}" if name else \
-                    f"/users/{user['name']}/server"
-                h.api("DELETE", path)
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    for user in [*h.people.values()]:  # a server the hub could not stop
-        subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True, check=False)
 
 
 def runuser(user: str, *cmd: str, cwd: Path | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``cmd`` as the Unix user ``user`` (their groups, their home), never raising."""
     home = pwd.getpwnam(user).pw_dir
-    full = {**_user_env(), "HOME": home, "USER": user, **(env or {})}
+    full = {**user_env(), "HOME": home, "USER": user, **(env or {})}
     args = ["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in full.items()],
             *cmd]
     return subprocess.run(args, cwd=cwd or home, capture_output=True, text=True, check=False)
@@ -367,7 +248,8 @@ def browser(hub: Hub) -> Iterator[Browser]:
 def session(browser: Browser, hub: Hub, user: str, name: str,
             next_url: str | None = None) -> Iterator[Page]:
     """A logged-in page for ``user``; on failure a screenshot and the console are kept."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  ignore_https_errors=True)  # the test's own certificate
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     console: list[str] = []
@@ -606,7 +488,7 @@ def test_only_the_program_s_people_log_in_with_their_password(hub: Hub,
     right password (only users apply created in the hub may log in), and so is a trainee's
     wrong password."""
     for user, password in ((hub.outsider, PASSWORD), (hub.people["t3"], PASSWORD + "x")):
-        context = browser.new_context()
+        context = browser.new_context(ignore_https_errors=True)
         try:
             page = context.new_page()
             page.goto(f"{hub.public}/hub/login")
@@ -621,12 +503,18 @@ def test_only_the_program_s_people_log_in_with_their_password(hub: Hub,
         finally:
             context.close()
     assert hub.api("GET", f"/users/{hub.outsider}").status_code == 404  # never made a user
+    # the right password: in, over TLS, with a session cookie browsers send only over TLS
+    with session(browser, hub, hub.people["t3"], "trainee-logs-in-over-tls") as page:
+        page.wait_for_url("**/lab**")
+        assert page.url.startswith(f"https://{hub.people['t3']}.peercert.localhost:")
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        assert cookies["jupyterhub-session-id"]["secure"], cookies
 
 
 @pytest.mark.browser
 def test_program_staff_see_readiness_and_nothing_else(hub: Hub, browser: Browser) -> None:
     pat, ana, t1 = hub.people["pat"], hub.people["ana"], hub.people["t1"]
-    service = f"http://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
+    service = f"{hub.scheme}://readiness--service.peercert.localhost:{hub.port}/services/readiness/"
     with session(browser, hub, pat, "staff-readiness", next_url="/services/readiness/") as page:
         page.goto(service)
         expect(page.locator("h1")).to_contain_text("who is ready")
@@ -659,15 +547,19 @@ def test_100_trainees_submit_while_grading_and_formgrader_reads(hub: Hub) -> Non
     token = hub.api("POST", f"/users/{ana}/tokens",
                     json={"scopes": [f"access:servers!server={ana}/{load.id}"],
                           "expires_in": 3600}).json()["token"]
-    url = f"http://127.0.0.1:{hub.port}/user/{ana}/{load.id}/formgrader/api/submissions/{QUIZ}"
+    url = f"https://127.0.0.1:{hub.port}/user/{ana}/{load.id}/formgrader/api/submissions/{QUIZ}"
     headers = {"Authorization": f"token {token}",
                "Host": f"{ana}.peercert.localhost:{hub.port}"}
 
     def read() -> None:
-        r = requests.get(url, headers=headers, timeout=60, allow_redirects=False)
+        # through the proxy's TLS by address (Python does not resolve *.localhost): the
+        # certificate names the host, not the address, so it is not checked here
+        r = requests.get(url, headers=headers, timeout=60, allow_redirects=False,
+                         verify=False)
         r.raise_for_status()
         assert isinstance(r.json(), list)
 
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # for this test
     read()
     course = hub.program.course_dir(load.id)
     work = Path(tempfile.mkdtemp(prefix="peercert-load-", dir="/tmp"))
@@ -717,19 +609,23 @@ def test_apply_reads_every_page_of_a_large_hub(hub: Hub) -> None:
     most 200 a page here), and apply must see all of them, or it would try to create users
     that exist and miss members to remove."""
     extra = [f"pg{i:03d}{hub.people['t1'][-4:]}" for i in range(250)]
-    r = hub.api("POST", "/users", json={"usernames": extra})
-    assert r.status_code == 201, r.text
     group = f"nbgrader-paging{hub.people['t1'][-4:]}"
-    assert hub.api("POST", f"/groups/{group}", json={"users": extra}).status_code == 201
-    client = HubClient(f"http://127.0.0.1:{hub.api_port}", hub.apply_token)
-    users = client.users()
-    assert set(extra) <= set(users)
-    assert set(hub.people.values()) <= set(users)
-    assert len(users) > 350  # more than one page of 200
-    assert client.groups()[group] == set(extra)
-    # and a run over the program still changes nothing for them (they are not in its file)
-    assert apply_program(hub.program, hub=client, unix_users=True) == []
-    assert hub.api("DELETE", f"/groups/{group}").status_code == 204
+    with unix_accounts(extra, []):
+        # PAM's hub only takes users with a Unix account: made in one batch, no homes
+        subprocess.run(["newusers"], input="".join(f"{u}:*::::/nonexistent:/usr/sbin/nologin\n"
+                                                   for u in extra), text=True, check=True)
+        r = hub.api("POST", "/users", json={"usernames": extra})
+        assert r.status_code == 201, r.text
+        assert hub.api("POST", f"/groups/{group}", json={"users": extra}).status_code == 201
+        client = HubClient(f"http://127.0.0.1:{hub.api_port}", hub.apply_token)
+        users = client.users()
+        assert set(extra) <= set(users)
+        assert set(hub.people.values()) <= set(users)
+        assert len(users) > 350  # more than one page of 200
+        assert client.groups()[group] == set(extra)
+        # and a run over the program still changes nothing for them (not in its file)
+        assert apply_program(hub.program, hub=client, unix_users=True) == []
+        assert hub.api("DELETE", f"/groups/{group}").status_code == 204
 
 
 def test_a_trainee_cannot_replace_another_trainee_s_submission(hub: Hub) -> None:
@@ -737,7 +633,6 @@ def test_a_trainee_cannot_replace_another_trainee_s_submission(hub: Hub) -> None
     allows) after t2 submitted; the instructor's ``nbgrader collect --update`` keeps t2's own
     submission and names the refused folder, t2 and t1 (the course's config, written by
     apply --unix-users, sets peercert.exchange_collect.OwnerCheckedCollect)."""
-    import nbformat
     from nbgrader.utils import parse_utc
 
     p, prog = hub.people, hub.program

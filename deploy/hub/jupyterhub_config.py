@@ -23,6 +23,8 @@ Environment (all but the first have defaults):
                         servers are at https://<user>.peercert.example.org (wildcard DNS and
                         a wildcard TLS certificate)
   PEERCERT_HUB_IP / PEERCERT_HUB_PORT   where the proxy listens (default all interfaces, 8000)
+  PEERCERT_SSL_CERT / PEERCERT_SSL_KEY  the (wildcard) certificate and key: the proxy serves
+                        HTTPS; unset, it serves HTTP for a TLS server in front of it
   PEERCERT_HUB_API_PORT the hub's own API port on 127.0.0.1 (default 8081)
   PEERCERT_PROXY_API_PORT  the proxy's API port on 127.0.0.1 (default 8001)
   PEERCERT_STATE_DIR    the hub's database, cookie secret and proxy token (default the cwd)
@@ -47,8 +49,16 @@ PUBLIC = os.environ.get("PEERCERT_PUBLIC_URL", "https://peercert.example.org").r
 BIN = Path(sys.executable).parent
 
 # --- where it listens -------------------------------------------------------------------
-c.JupyterHub.bind_url = "http://{}:{}".format(os.environ.get("PEERCERT_HUB_IP", ""),
-                                             os.environ.get("PEERCERT_HUB_PORT", "8000"))
+# TLS at the proxy when a certificate is given (a wildcard one: users' servers are on
+# subdomains); otherwise plain HTTP for a TLS-terminating server in front (nginx, Caddy).
+CERT, KEY = os.environ.get("PEERCERT_SSL_CERT", ""), os.environ.get("PEERCERT_SSL_KEY", "")
+if bool(CERT) != bool(KEY):
+    sys.exit("jupyterhub_config.py: set both PEERCERT_SSL_CERT and PEERCERT_SSL_KEY, or neither")
+if CERT:
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = CERT, KEY
+c.JupyterHub.bind_url = "{}://{}:{}".format("https" if CERT else "http",
+                                           os.environ.get("PEERCERT_HUB_IP", ""),
+                                           os.environ.get("PEERCERT_HUB_PORT", "8000"))
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{}".format(
     os.environ.get("PEERCERT_HUB_API_PORT", "8081"))
 c.JupyterHub.subdomain_host = PUBLIC
