@@ -23,6 +23,8 @@ instructor's course server, read through the proxy).
 from __future__ import annotations
 
 import argparse
+import os
+import pwd
 import random
 import shutil
 import statistics
@@ -95,8 +97,25 @@ def submit(exchange: Path, course_id: str, quiz: str, trainee: str, work: Path) 
     cfg.Exchange.assignment_dir = str(work)
     cfg.Exchange.cache = str(work / ".cache")
     coursedir = CourseDirectory(config=cfg)
-    PrivateSubmit(coursedir=coursedir, authenticator=Authenticator(config=cfg),
-                  config=cfg).start()
+    app = PrivateSubmit(coursedir=coursedir, authenticator=Authenticator(config=cfg),
+                        config=cfg)
+    app.start()
+    _give_to(Path(app.inbound_path) / app.assignment_filename, trainee)
+
+
+def _give_to(folder: Path, trainee: str) -> None:
+    """The trainee's own submit leaves their folder theirs, and a program's collect takes a
+    submission only from the trainee it names (peercert.exchange_collect). This bench submits
+    for everyone from one process: as root it gives each folder to the trainee's account, when
+    there is one (on the test hub; a collect in between refuses it once and takes it later)."""
+    if os.geteuid() != 0:
+        return
+    try:
+        uid = pwd.getpwnam(trainee).pw_uid
+    except KeyError:
+        return
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, uid, -1)
 
 
 def run_load(course: Path, exchange: Path, course_id: str, quiz: str, trainees: list[str],

@@ -107,8 +107,9 @@ def test_apply_folders_is_idempotent_and_follows_the_file(program_file: Path) ->
     config = (north / "nbgrader_config.py").read_text(encoding="utf-8")
     assert config.count(BEGIN) == 1 and "c.CourseDirectory.course_id = 'north'" in config
     assert f"c.Exchange.root = {str(program.exchange_root)!r}" in config
-    # records are shared with the instructors' group only where apply manages that group
-    assert "share_group" not in config
+    # records are shared with the instructors' group only where apply manages that group,
+    # and submissions' owners are checked only where apply manages who runs as which uid
+    assert "share_group" not in config and "ExchangeFactory" not in config
     assert f"c.Peercert.share_group = {names.os_instructor_group('north')!r}" in \
         program_block(program, program.courses[0], share_group=names.os_instructor_group('north'))
     assert (program.exchange_root / "north" / "outbound" / "boundaries").is_dir()
@@ -124,6 +125,40 @@ def test_apply_folders_is_idempotent_and_follows_the_file(program_file: Path) ->
                                                                                    "south")]
     config = (north / "nbgrader_config.py").read_text(encoding="utf-8")
     assert config.count(BEGIN) == 1 and "exchange2" in config
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("owners", ["unix_users", "numeric_ids"])
+def test_a_managed_course_collects_only_from_the_trainee_a_submission_names(
+        program_file: Path, owners: str) -> None:
+    """apply --unix-users / --numeric-ids write OwnerCheckedCollect into the course's config,
+    and everything that collects reads it there: nbgrader's API (formgrader's collect
+    button, ``peercert watch``); tests/test_k8s_ids.py runs ``nbgrader collect`` with it."""
+    from nbgrader.apps import NbGraderAPI
+
+    from peercert.deploy.apply import Report, ensure_course
+    from peercert.exchange_collect import OwnerCheckedCollect
+    from peercert.submission_owner import OWNER_CHECKED_COLLECT
+    from peercert.watch import Watcher
+
+    program = load_program(program_file)
+    north = program.courses[0]
+    share = os.getegid()  # a group this process is in (the course's own needs apply's root)
+    report = Report()
+    root = ensure_course(program, north, report, share_group=share, owners=owners)
+    config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert f"c.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}" in config
+    assert f"c.OwnerCheckedCollect.owners = {owners!r}" in config
+    assert config.count(BEGIN) == 1
+    again = Report()
+    ensure_course(program, north, again, share_group=share, owners=owners)
+    assert again.changes == []  # idempotent
+    # peercert watch's API (nbgrader's NbGraderAPI, as formgrader's) builds ours
+    api = Watcher(root).api
+    assert isinstance(api, NbGraderAPI) and api.exchange.collect is OwnerCheckedCollect
+    collect = api.exchange.Collect(coursedir=api.coursedir, authenticator=api.authenticator,
+                                   parent=api)
+    assert isinstance(collect, OwnerCheckedCollect) and collect.owners == owners
 
 
 def test_course_db_url_puts_the_course_schema_first() -> None:

@@ -626,3 +626,53 @@ def test_apply_reads_every_page_of_a_large_hub(hub: Hub) -> None:
         # and a run over the program still changes nothing for them (not in its file)
         assert apply_program(hub.program, hub=client, unix_users=True) == []
         assert hub.api("DELETE", f"/groups/{group}").status_code == 204
+
+
+def test_a_trainee_cannot_replace_another_trainee_s_submission(hub: Hub) -> None:
+    """t1 submits their own answers as t2 (``nbgrader submit --student t2``, which nbgrader
+    allows) after t2 submitted; the instructor's ``nbgrader collect --update`` keeps t2's own
+    submission and names the refused folder, t2 and t1 (the course's config, written by
+    apply --unix-users, sets peercert.exchange_collect.OwnerCheckedCollect)."""
+    from nbgrader.utils import parse_utc
+
+    p, prog = hub.people, hub.program
+    north = prog.courses[0].id
+    xc, course = prog.exchange_root, prog.course_dir(north)
+    inbound = xc / north / "inbound"
+    trainee_cfg = {"PEERCERT_EXCHANGE": str(xc),
+                   "JUPYTER_CONFIG_PATH": str(REPO / "deploy/hub/singleuser/trainee")}
+    no_hub = "--Authenticator.plugin_class=nbgrader.auth.NoAuthPlugin"
+    for user in (p["t1"], p["t2"]):  # they may have it from the tests above
+        done = runuser(user, str(BIN / "nbgrader"), "fetch_assignment", QUIZ,
+                       f"--course={north}", no_hub, env=trainee_cfg)
+        assert done.returncode == 0 or "already have a copy" in done.stderr, done.stderr
+    done = runuser(p["t2"], str(BIN / "nbgrader"), "submit", QUIZ, f"--course={north}",
+                   no_hub, env=trainee_cfg)
+    assert done.returncode == 0, done.stderr
+    t1_uid, t2_uid = (pwd.getpwnam(p[t]).pw_uid for t in ("t1", "t2"))
+    [mine] = Path(pwd.getpwnam(p["t1"]).pw_dir).glob(f"{north}/{QUIZ}/{QUIZ}.ipynb")
+    nb = nbformat.read(mine, as_version=4)
+    nb.metadata["written_by"] = "t1"
+    nbformat.write(nb, mine)
+    os.chown(mine, t1_uid, -1)
+    done = runuser(p["t1"], str(BIN / "nbgrader"), "submit", QUIZ, f"--course={north}",
+                   f"--student={p['t2']}", no_hub, env=trainee_cfg)
+    assert done.returncode == 0, done.stderr
+
+    def when(folder: Path) -> str:
+        return folder.name.rsplit("+", 2)[1]
+
+    claimed_t2 = sorted(inbound.glob(f"{p['t2']}+{QUIZ}+*"), key=when)
+    [forged] = [f for f in claimed_t2 if f.stat().st_uid == t1_uid]
+    own = [f for f in claimed_t2 if f.stat().st_uid == t2_uid][-1]
+    assert when(forged) > when(own)
+    done = runuser(p["ana"], str(BIN / "nbgrader"), "collect", "--update", QUIZ, cwd=course)
+    assert done.returncode == 0, f"{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+    assert (f"refused {forged}: it claims to be {p['t2']}'s submission of {QUIZ}, but it "
+            f"belongs to uid {t1_uid} ({p['t1']}), not to {p['t2']} (uid {t2_uid}): someone "
+            f"else submitted under {p['t2']}'s name; it is not collected") in done.stderr
+    submitted = course / "submitted" / p["t2"] / QUIZ
+    assert parse_utc((submitted / "timestamp.txt").read_text(encoding="utf-8").strip()) == \
+        parse_utc(when(own))
+    assert "written_by" not in nbformat.read(submitted / f"{QUIZ}.ipynb",
+                                             as_version=4).metadata

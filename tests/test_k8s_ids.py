@@ -145,6 +145,8 @@ def test_apply_sets_the_table_by_numeric_gids_and_a_second_run_changes_nothing(
         assert f"unix: {volumes.course(cid)} set to gid {instr} 2770" in volumes.first
         config = (volumes.course(cid) / "nbgrader_config.py").read_text(encoding="utf-8")
         assert f"c.Peercert.share_group = '{instr}'" in config
+        # collect refuses a submission whose owner is not the pods' uid of the trainee it names
+        assert "c.OwnerCheckedCollect.owners = 'numeric_ids'" in config
         assert Course.open(volumes.course(cid)).modes.gid == instr
         # the gradebook apply created: the instructors' group may write it, nobody else read
         assert _owner(volumes.course(cid) / "gradebook.db") == (0, instr, 0o660)
@@ -287,6 +289,71 @@ def test_pods_without_accounts_keep_a_submission_to_its_trainee_and_instructors(
     again = CliRunner().invoke(app, ["program", "apply", str(volumes.program.path),
                                      "--numeric-ids"])
     assert again.exit_code == 0 and "nothing to change" in again.output, again.output
+
+
+def _inbound_by_owner(inbound: Path, claimed: str) -> dict[int, list[Path]]:
+    found: dict[int, list[Path]] = {}
+    for folder in sorted(inbound.glob(f"{claimed}+{QUIZ}+*")):
+        found.setdefault(folder.stat().st_uid, []).append(folder)
+    return found
+
+
+def test_a_trainee_cannot_replace_another_trainee_s_submission(volumes: Volumes) -> None:
+    """t02's pod submits its own answers as t01 (``--student t01``), after t01 submitted;
+    the instructor's ``peercert watch`` and ``nbgrader collect --update`` (formgrader's
+    collect) keep t01's own submission and report the refusal. Stock nbgrader would collect
+    t02's, the newer one (tests/test_exchange_collect.py shows it)."""
+    import nbformat
+    from nbgrader.utils import parse_utc
+
+    xc, course = volumes.exchange, volumes.course("north")
+    inbound = xc / "north" / "inbound"
+    t01, t02 = (pod_ids(volumes.program, t).uid for t in ("t01", "t02"))
+    trainee = {"PEERCERT_EXCHANGE": str(xc),
+               "JUPYTER_CONFIG_PATH": str(REPO / "deploy/hub/singleuser/trainee")}
+    for user in ("t01", "t02"):  # t01 already has it when the test above ran
+        done = pod(volumes, user, str(BIN / "nbgrader"), "fetch_assignment", QUIZ,
+                   "--course=north", NO_HUB, env=trainee)
+        assert done.returncode == 0 or "already have a copy" in done.stderr, done.stderr[-3000:]
+    done = pod(volumes, "t01", str(BIN / "nbgrader"), "submit", QUIZ, "--course=north",
+               NO_HUB, env=trainee)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # t02 writes their own answers, then submits them under t01's name
+    [mine] = (volumes.root / "homes" / "t02").glob(f"**/{QUIZ}/{QUIZ}.ipynb")
+    nb = nbformat.read(mine, as_version=4)
+    nb.metadata["written_by"] = "t02"
+    nbformat.write(nb, mine)
+    os.chown(mine, t02, names.POD_GID)
+    done = pod(volumes, "t02", str(BIN / "nbgrader"), "submit", QUIZ, "--course=north",
+               "--student=t01", NO_HUB, env=trainee)
+    assert done.returncode == 0, done.stderr[-3000:]  # nbgrader lets anyone claim any id
+    owned = _inbound_by_owner(inbound, "t01")
+    [forged] = owned[t02]
+    own = max(owned[t01], key=lambda p: p.name.rsplit("+", 2)[1])
+    assert forged.name.rsplit("+", 2)[1] > own.name.rsplit("+", 2)[1]  # the newer one
+
+    submitted = course / "submitted" / "t01" / QUIZ
+    refusal = (f"refused {forged}: it claims to be t01's submission of {QUIZ}, but it belongs "
+               f"to uid {t02} (the pods' uid of t02), not to t01 (their pods' uid {t01}): "
+               "someone else submitted under t01's name; it is not collected")
+    server = {"JUPYTER_CONFIG_PATH": str(REPO / "deploy/hub/singleuser/instructor"),
+              "PEERCERT_COURSE_DIR": str(course)}
+    for cmd in ([sys.executable, "-m", "peercert", "watch", "--once", "--course", str(course)],
+                [str(BIN / "nbgrader"), "collect", "--update", QUIZ]):
+        done = pod(volumes, "ana", *cmd, cwd=course, env=server, umask=0o007)
+        assert done.returncode == 0, f"{cmd}: {done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        assert refusal in done.stderr, (cmd, done.stderr[-3000:])
+        # t01's own submission is the one collected and graded
+        assert (submitted / "timestamp.txt").read_text(encoding="utf-8").strip() == \
+            own.name.rsplit("+", 2)[1]
+        collected = nbformat.read(submitted / f"{QUIZ}.ipynb", as_version=4)
+        assert "written_by" not in collected.metadata
+        if "watch" in cmd:
+            assert f"{QUIZ} t01: feedback available" in done.stderr, done.stderr[-3000:]
+    with Course.open(course).nbgrader_gradebook() as gb:
+        sub = gb.find_submission(QUIZ, "t01")
+        assert sub.score is not None and sub.timestamp == parse_utc(own.name.rsplit("+", 2)[1])
+    assert forged.is_dir()  # left in the exchange for the instructors to look at
 
 
 def test_the_hub_pod_reads_every_course_only_with_the_hub_values(volumes: Volumes) -> None:

@@ -300,3 +300,67 @@ def test_the_service_loop_handles_submissions_and_stops_when_told(course: Path):
     loop.join(timeout=30)
     assert not loop.is_alive()
     assert len(list((course / "exchange/peercert/feedback").glob("*.html"))) == len(PATTERNS)
+
+
+def test_a_submission_under_another_trainee_s_name_is_refused_and_reported_once(
+        course: Path, caplog: pytest.LogCaptureFixture):
+    """A course that checks owners (as ``program apply --numeric-ids`` sets it): every
+    trainee's folder is theirs (chowned to their pods' uid, as root); "wrong" then submits
+    their answers as "right", later. The watch grades "right"'s own submission, reports the
+    forged folder once, and a second look neither reports nor grades it again."""
+    import datetime
+
+    from nbgrader.utils import parse_utc
+
+    from peercert.deploy import names
+    from peercert.submission_owner import OWNER_CHECKED_COLLECT
+
+    if os.geteuid() != 0:
+        from conftest import require_service
+
+        require_service("root (inbound folders are chowned to the trainees' uids)")
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as cfg:
+        cfg.write(f"\nc.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}\n"
+                  "c.OwnerCheckedCollect.owners = 'numeric_ids'\n")
+    watcher = Watcher(course)
+    inbound = watcher.inbound_dir
+
+    def give(folder: Path, trainee: str) -> None:
+        for path in [folder, *folder.rglob("*")]:
+            os.lchown(path, names.user_uid(trainee), -1)
+
+    for folder in inbound.iterdir():
+        give(folder, folder.name.split("+")[0])
+    [own] = inbound.glob("right+quiz1+*")
+    [theirs] = inbound.glob("wrong+quiz1+*")
+    later = parse_utc(own.name.split("+")[2]) + datetime.timedelta(minutes=1)
+    forged = inbound / f"right+quiz1+{later:%Y-%m-%d %H:%M:%S.%f} UTC+forged"
+    shutil.copytree(theirs, forged)
+    (forged / "timestamp.txt").write_text(f"{later:%Y-%m-%d %H:%M:%S.%f} UTC", encoding="utf-8")
+    give(forged, "wrong")
+
+    caplog.set_level(logging.INFO, logger="peercert.watch")
+    done = CliRunner().invoke(app, ["watch", "--once", "--course", str(course)])
+    assert done.exit_code == 0, done.output
+    rows, _ = snapshot(course)
+    assert sorted(rows) == sorted(PATTERNS)
+    assert rows["right"][0] == parse_utc(own.name.split("+")[2])  # right's own submission
+    assert (course / "submitted/right/quiz1/quiz1.ipynb").read_bytes() == \
+        (own / "quiz1.ipynb").read_bytes()
+    refusal = (f"refused {forged}: it claims to be right's submission of quiz1, but it belongs "
+               f"to uid {names.user_uid('wrong')} (")  # (not yet graded: no students' names)
+    watch_lines = [r.getMessage() for r in caplog.records if r.name == "peercert.watch"]
+    assert [line for line in watch_lines if line.startswith(refusal)] == [
+        f"{refusal}no account, and no student of the course has this uid), not to right "
+        f"(their pods' uid {names.user_uid('right')}): someone else submitted under right's "
+        "name; it is not collected"]
+    # nbgrader's collect, run by the watch, refused it as well
+    assert any(r.getMessage().startswith(refusal) for r in caplog.records
+               if r.name != "peercert.watch")
+    # another watcher (a restart): nothing new for anyone; the refusal is reported at its
+    # first look only
+    for reported in (1, 0):
+        caplog.clear()
+        assert watcher.look() == 0
+        assert sum(r.getMessage().startswith(refusal) for r in caplog.records
+                   if r.name == "peercert.watch") == reported

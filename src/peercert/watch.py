@@ -3,7 +3,10 @@
 For every quiz the course marks for instant feedback (``c.Peercert.instant_feedback``: the
 practice quizzes by default, never the practice exam), one look at the exchange:
 
-1. a trainee whose newest inbound submission is not yet handled is *new*;
+1. a trainee whose newest inbound submission is not yet handled is *new* (where the course's
+   collect checks owners, as ``peercert program apply`` sets it, a folder someone else made
+   under the trainee's name is not theirs: it is reported once and ignored, as the collect
+   refuses it; :mod:`peercert.submission_owner`);
 2. nbgrader's own collect copies new submissions into ``submitted/`` (in-process);
 3. ``peercert grade`` scores them (a submission the gradebook already holds with the same
    time is not graded again; a grader's manual score is never overwritten);
@@ -31,13 +34,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peercert import nbgrader_compat as nbc
-from peercert import output
+from peercert import output, submission_owner
 from peercert.course import Course, check_step
 from peercert.errors import PeercertError
 
@@ -89,6 +92,8 @@ class Watcher:
         self.folder = self.course.root / ".peercert" / "watch"
         self.inbound_dir = nbc.exchange_root(self.course.config) / self.course.course_id / "inbound"
         self._modules: dict[str, str] = {}
+        self._owners = submission_owner.owner_mode(self.course.config)
+        self._reported: set[str] = set()  # refused folders already logged by this watcher
 
     @property
     def api(self) -> NbGraderAPI:
@@ -126,11 +131,30 @@ class Watcher:
             if record is None or record[1] not in found:
                 continue
             trainee, quiz, stamp = record
+            if self._owners is not None and self._refused(name, trainee, quiz, self._owners):
+                continue
             new = Inbound(trainee, quiz, stamp, self.inbound_dir / name)
             old = found[quiz].get(trainee)
             if new.when is not None and (old is None or old.when is None or new.when > old.when):
                 found[quiz][trainee] = new
         return found
+
+    def _refused(self, name: str, trainee: str, quiz: str, mode: str) -> bool:
+        """True when the inbound folder ``name`` is not ``trainee``'s own (logged once)."""
+        def who(uid: int) -> str:  # for the log line: with numeric ids, the pods' student
+            students: list[str] = []
+            if mode == "numeric_ids":
+                with suppress(Exception):  # the wording only: never stop the look
+                    students = [row[0] for row in self.course.students()]
+            return submission_owner.owner_name(uid, mode, students)
+
+        refusal = submission_owner.check(str(self.inbound_dir / name), trainee, mode, who)
+        if refusal is None:
+            return False
+        if name not in self._reported:
+            self._reported.add(name)
+            log.error("%s", refusal.line(quiz))
+        return True
 
     # --- the record of handled submissions --------------------------------------------------
 

@@ -62,13 +62,15 @@ def _label(group: str | int) -> str:
 
 
 def program_block(program: Program, course: CourseEntry, *,
-                  share_group: str | int | None = None) -> str:
+                  share_group: str | int | None = None, owners: str | None = None) -> str:
     """The settings a course takes from the program, appended to its nbgrader_config.py.
 
     With ``share_group`` (the instructors' group apply manages: a name, or a numeric gid,
     written as a string) peercert's records are written readable and writable by that
     group, as nbgrader's ``groupshared`` does for its own files, so a later apply finds
-    nothing to re-share.
+    nothing to re-share. With ``owners`` (``"unix_users"`` or ``"numeric_ids"``: apply
+    manages who runs as which uid) the course collects a submission only from the trainee
+    it names (:class:`peercert.exchange_collect.OwnerCheckedCollect`).
     """
     lines = [BEGIN,
              f"# program: {program.name}; site: {course.site}",
@@ -78,6 +80,13 @@ def program_block(program: Program, course: CourseEntry, *,
              "c.CourseDirectory.groupshared = True"]
     if share_group is not None:
         lines.append(f"c.Peercert.share_group = {str(share_group)!r}")
+    if owners is not None:
+        from peercert.submission_owner import OWNER_CHECKED_COLLECT  # it imports deploy.names
+
+        lines += ["# a submission is collected only from the trainee it names; nbgrader's own",
+                  "# collect takes one made under another's name (deploy/README.md, exchange)",
+                  f"c.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}",
+                  f"c.OwnerCheckedCollect.owners = {owners!r}"]
     return "\n".join([*lines, *gradebook_lines(program, course), END]) + "\n"
 
 
@@ -105,7 +114,7 @@ def ensure_gradebook(program: Program, course: CourseEntry) -> None:
 
 
 def ensure_course(program: Program, course: CourseEntry, report: Report, *,
-                  share_group: str | int | None = None) -> Path:
+                  share_group: str | int | None = None, owners: str | None = None) -> Path:
     """Create the course folder if missing; keep its program settings up to date."""
     root = program.course_dir(course.id)
     config = root / CONFIG_NAME
@@ -113,7 +122,7 @@ def ensure_course(program: Program, course: CourseEntry, report: Report, *,
         init_course(root, course_id=course.id)
         report.did(f"course {course.id}: created {root} from the curriculum")
     text = config.read_text(encoding="utf-8")
-    block = program_block(program, course, share_group=share_group)
+    block = program_block(program, course, share_group=share_group, owners=owners)
     new = _BLOCK.sub(lambda _m: block, text) if _BLOCK.search(text) else \
         text.rstrip("\n") + "\n\n" + block
     if new != text:
@@ -273,7 +282,9 @@ def apply_program(program: Program, *, hub: HubClient | None = None, unix_users:
 
     ``unix_users``: Unix accounts, course groups and folder rights (one machine).
     ``numeric_ids``: the same folder rights by the gids Kubernetes pods get, creating no
-    account (deploy/k8s/README.md). Both need root; they exclude each other.
+    account (deploy/k8s/README.md). Both need root; they exclude each other. With either,
+    each course collects a submission only from the trainee it names, matched by account
+    or by numeric uid (:mod:`peercert.exchange_collect`).
 
     Raises :class:`ApplyError` listing every course or step that failed, after doing all
     the others.
@@ -286,11 +297,11 @@ def apply_program(program: Program, *, hub: HubClient | None = None, unix_users:
     report = Report(say=say)
     if unix_users:
         apply_accounts(program, report)
+    owners = "unix_users" if unix_users else "numeric_ids" if numeric_ids else None
     for course in program.courses:
-        share = course_groups(course.id, numeric_ids=numeric_ids)[1] \
-            if unix_users or numeric_ids else None
+        share = course_groups(course.id, numeric_ids=numeric_ids)[1] if owners else None
         try:
-            root = ensure_course(program, course, report, share_group=share)
+            root = ensure_course(program, course, report, share_group=share, owners=owners)
             ensure_gradebook(program, course)
             if release:
                 release_missing(program, course, report)

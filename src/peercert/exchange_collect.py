@@ -1,0 +1,131 @@
+"""nbgrader's collect, refusing a submission made under another trainee's name.
+
+nbgrader names an inbound submission ``<student>+<quiz>+<timestamp>+<random>`` after the
+student id the submitter *claims* (``nbgrader submit --student``, or
+``CourseDirectory.student_id``), and any trainee can claim any id from a terminal. Stock
+``ExchangeCollect`` compares the folder's owner with that id, but only logs "cheating
+attempt?" and collects it anyway: the newest submission wins, so one trainee could replace
+another's graded work. On Kubernetes the owner has no account, so that warning says
+"unknown id" for every submission and means nothing.
+
+:class:`OwnerCheckedCollect` refuses (does not copy) every inbound folder whose owner is not
+the claimed trainee, logs each refusal as an error, and collects the rest as nbgrader would:
+a trainee whose newest folder was refused gets their own newest one (by nbgrader's rule,
+``before_duedate`` included), as if the refused folder were not there. Owners are matched in
+one of two ways (``owners``: ``"unix_users"``, by account name; ``"numeric_ids"``, by the
+pods' uid), as ``peercert program apply`` writes it (:mod:`peercert.submission_owner`).
+
+Configured in a course's ``nbgrader_config.py`` as ``c.ExchangeFactory.collect``, so that
+``nbgrader collect``, formgrader's collect button and ``peercert watch`` all use it.
+``ExchangeCollect.check_owner = False`` (nbgrader's switch) turns the check off.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import Any
+
+from nbgrader.api import Gradebook
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.utils import parse_utc
+from traitlets import Enum
+
+from peercert import nbgrader_compat as nbc
+from peercert import submission_owner as owner
+from peercert.submission_owner import Refusal
+
+__all__ = ["OwnerCheckedCollect", "Refusal"]
+
+
+class OwnerCheckedCollect(ExchangeCollect):
+    """``nbgrader collect`` that collects a submission only from its own trainee."""
+
+    owners = Enum(
+        list(owner.OWNER_MODES), default_value=owner.OWNER_MODES[0],
+        help="How a submission folder's owner is matched to the trainee it names: "
+             "'unix_users', the uid of the account of that name (one machine); "
+             "'numeric_ids', the uid peercert.deploy.names.user_uid gives that trainee's "
+             "pods (Kubernetes).",
+    ).tag(config=True)
+
+    check_owner: bool  # nbgrader's trait (untyped there)
+    refused: list[Refusal]  # this run's refusals, in the order they were logged
+    _student_ids: list[str] | None = None
+
+    def copy_files(self) -> None:
+        self.refused = []
+        if not self.check_owner:
+            super().copy_files()
+            return
+        self.src_records = self._owned_records()
+        # checked above; nbgrader's warning would repeat it (or, with numeric ids, say
+        # "unknown id" for every submission)
+        self.check_owner = False
+        try:
+            super().copy_files()
+        finally:
+            self.check_owner = True
+
+    def _owned_records(self) -> list[dict[str, Any]]:
+        """nbgrader's choice (``self.src_records``), each refused folder dropped and replaced
+        by its trainee's own folder nbgrader would have chosen without it."""
+        seen = {rec["filename"] for rec in self.src_records}
+        pattern = "{}+{}+*".format(self.coursedir.student_id or "*",
+                                   self.coursedir.assignment_id)  # nbgrader's own glob
+        seen.update(os.path.basename(p)
+                    for p in glob.glob(os.path.join(self.inbound_path, pattern)))
+        own: dict[str, list[dict[str, Any]]] = {}
+        refused: set[str] = set()
+        for name in sorted(seen):
+            parsed = nbc.inbound_record(name)
+            if parsed is None:
+                continue
+            refusal = owner.check(os.path.join(self.inbound_path, name), parsed[0],
+                                  self.owners, self.who)
+            if refusal is not None:
+                refused.add(name)
+                self.refused.append(refusal)
+                self.log.error(refusal.line(self.coursedir.assignment_id))
+                continue
+            try:
+                when = parse_utc(parsed[2])
+            except (ValueError, OverflowError):
+                continue  # nbgrader itself failed on this name before we got here
+            own.setdefault(parsed[0], []).append(
+                {"username": parsed[0], "filename": name, "timestamp": when})
+        kept = []
+        for rec in self.src_records:
+            if rec["filename"] not in refused:
+                kept.append(rec)
+            elif own.get(rec["username"]):
+                mine = self.choose(own[rec["username"]])
+                self.log.warning("%s: collecting their own submission %s instead",
+                                 rec["username"], mine["filename"])
+                kept.append(mine)
+        return kept
+
+    def choose(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """One trainee's submission to collect, by ``ExchangeCollect.init_src``'s rule: the
+        newest; with ``before_duedate`` and a due date, the newest before it if any."""
+        ordered = sorted(records, key=lambda rec: rec["timestamp"], reverse=True)
+        if self.duedate is not None and self.before_duedate:
+            before = [rec for rec in ordered if rec["timestamp"] <= self.duedate]
+            if before:
+                return before[0]
+        return ordered[0]
+
+    def who(self, uid: int) -> str:
+        """The name behind an owner uid, for the log: its account, or with numeric ids the
+        course's student whose pods run as it."""
+        return owner.owner_name(uid, self.owners,
+                                self._students() if self.owners == "numeric_ids" else ())
+
+    def _students(self) -> list[str]:
+        if self._student_ids is None:
+            try:
+                with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                    self._student_ids = [s.id for s in gb.students]
+            except Exception:  # only for a log line's wording: never stop the collect
+                self._student_ids = []
+        return self._student_ids
