@@ -82,6 +82,26 @@ class Jupyter:
         return f"{self.base}{path}?token={self.token}"
 
 
+def _answering(server: Jupyter, proc: subprocess.Popen[str], command: str,
+               timeout: float = 60) -> None:
+    """Until the server answers its status API (its log names its URL just before it
+    listens); RuntimeError with its log if it exits or never answers."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if requests.get(server.url("/api/status"), timeout=5).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"jupyter {command} did not start (exit {proc.poll()}):\n"
+                       f"{''.join(server.log)}")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -132,9 +152,14 @@ def jupyter(command: str, root: Path, home: Path, *options: str,
     reader.start()
     try:
         listening.wait(timeout=120)
-        if proc.poll() is not None or not any(server.base in line for line in server.log):
-            raise RuntimeError(f"jupyter {command} did not start:\n{''.join(server.log)}")
-        yield server
+        _answering(server, proc, command)
+        try:
+            yield server
+        except BaseException:
+            if proc.poll() is not None:  # a test that failed on a dead server says why
+                print(f"--- jupyter {command} exited {proc.returncode} ---\n"
+                      f"{''.join(server.log)}")
+            raise
     finally:
         proc.terminate()  # the server shuts its kernels down on SIGTERM
         try:
