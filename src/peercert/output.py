@@ -19,12 +19,13 @@ import csv
 import io
 import itertools
 import json
+import marshal
 import math
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,26 +189,43 @@ def notebook_json(nb: Mapping[str, Any]) -> str:
 
     Most cells of a cohort's notebooks are the same (the released questions, and the few
     answers trainees give), and json's indented encoder runs in Python: each distinct cell is
-    indented once per process (keyed by its compact encoding, which runs in C) and nested
-    as json.dumps would nest it.
+    indented once per process (found again by its :mod:`marshal` bytes, written in C much
+    faster than any text form) and nested as json.dumps would nest it.
     """
     if not all(isinstance(key, str) for key in nb):
         return json.dumps(nb, indent=1)
     parts = []
     for key, value in nb.items():
         if key == "cells" and isinstance(value, list) and value:
-            text = "[\n  " + ",\n  ".join(
-                _nested_cell(json.dumps(cell)) for cell in value) + "\n ]"
+            text = "[\n  " + ",\n  ".join(map(_nested_cell, value)) + "\n ]"
         else:
             text = json.dumps(value, indent=1).replace("\n", "\n ")
         parts.append(f"{json.dumps(key)}: {text}")
     return "{\n " + ",\n ".join(parts) + "\n}" if parts else "{}"
 
 
-@lru_cache(maxsize=4096)
-def _nested_cell(compact: str) -> str:
+_NESTED: dict[bytes, str] = {}  # a cell's marshal bytes -> its text in a notebook
+_NESTED_MAX = 4096  # cells kept; the oldest leave first
+
+
+def _nested_cell(cell: Any) -> str:
+    # marshal writes each value with its exact type and in order (1, 1.0 and True, or the
+    # same keys in another order, give other bytes), so equal bytes are an equal cell for
+    # json.dumps too. Version 0: no references nor interned strings, which depend on objects'
+    # identity rather than their values.
+    try:
+        key: bytes | None = marshal.dumps(cell, 0)
+    except ValueError:  # a type marshal does not write (a subclass): not kept
+        key = None
+    if key is not None and (text := _NESTED.get(key)) is not None:
+        return text
     # json escapes every newline inside strings, so each line break is the encoder's own
-    return json.dumps(json.loads(compact), indent=1).replace("\n", "\n  ")
+    text = json.dumps(cell, indent=1).replace("\n", "\n  ")
+    if key is not None:
+        if len(_NESTED) >= _NESTED_MAX:
+            _NESTED.pop(next(iter(_NESTED)), None)
+        _NESTED[key] = text
+    return text
 
 
 def safe_cell(value: Any) -> Any:
