@@ -62,8 +62,20 @@ def test_writes_make_folders_and_give_files_their_modes(tmp_path: Path) -> None:
 def test_notebook_json_is_json_dumps_with_indent_1() -> None:
     import json
 
+    class Text(str):
+        """A str subclass: a type marshal does not write."""
+
     cells = [{"cell_type": "code", "source": "answer_1 = \"B\"\n# é \u2028", "metadata": {
         "nbgrader": {"points": 1.5, "grade": True}}, "outputs": [], "execution_count": None}]
     for nb in ({}, {"cells": []}, {"cells": cells * 3, "metadata": {"x": [1, {}, []]},
                                    "nbformat": 4}, {1: "not a string key", "cells": cells}):
         assert output.notebook_json(nb) == json.dumps(nb, indent=1)
+    # Values that compare equal in Python but are written differently, and one value at two
+    # depths, are each written as json.dumps writes them, whichever came first.
+    lookalikes: list[dict] = [{"metadata": {"points": v}} for v in
+                              (1, 1.0, True, "1", None, float("nan"), float("inf"), -0.0, 0)]
+    lookalikes += [{"a": 1, "b": [2]}, {"b": [2], "a": 1}, {"a": (2,)}, {1: "x"}, {"1": "x"},
+                   {"a": "\ud800"}, {"a": Text("x")}, {"a": "x"}, {"a": 10**40}]
+    for cell in lookalikes * 2:
+        for nb in ({"cells": [cell]}, {"cells": [cell], "metadata": cell}, {"metadata": cell}):
+            assert output.notebook_json(nb) == json.dumps(nb, indent=1)

@@ -169,7 +169,7 @@ def released_source(source: str, markers: tuple[str, str] = (BEGIN_HIDDEN_TESTS,
 
 def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
     meta = cell.get("metadata", {}).get("nbgrader")
-    if type(meta) is dict:  # the common case, without Mapping's slow isinstance check
+    if type(meta) is dict or meta is None:  # the common cases, without Mapping's slow check
         return meta
     return meta if isinstance(meta, Mapping) else None
 
@@ -202,6 +202,8 @@ def grade_id(cell: Mapping[str, Any]) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader")
     if type(meta) is dict:  # the common case first: this runs for every cell, several times
         return meta.get("grade_id")
+    if meta is None:  # no nbgrader metadata, told without Mapping's slow isinstance check
+        return None
     return meta.get("grade_id") if isinstance(meta, Mapping) and meta else None
 
 

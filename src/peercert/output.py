@@ -19,12 +19,13 @@ import csv
 import io
 import itertools
 import json
+import marshal
 import math
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,25 +116,25 @@ def tighten_tree(path: Path, modes: Modes = PRIVATE) -> None:
 def make_dirs(path: Path, modes: Modes = PRIVATE) -> None:
     """Create ``path`` and its missing parents, each with ``modes`` (existing ones untouched)."""
     path = Path(path)
-    if path.is_dir():
-        return
-    missing = []
-    parent = path
-    while not parent.is_dir():
-        missing.append(parent)
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            if not folder.is_dir():
-                raise
-            continue  # another process made it (with the same modes)
-        if modes.dir is None:
-            os.chmod(folder, 0o777 & ~_umask())
-        modes.apply(folder, folder=True)
+    try:  # the parent usually exists: look for missing ones only when it does not
+        _make_dir(path, modes)
+    except FileNotFoundError:
+        if path.parent == path:
+            raise
+        make_dirs(path.parent, modes)
+        _make_dir(path, modes)
+
+
+def _make_dir(folder: Path, modes: Modes) -> None:
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        if not folder.is_dir():
+            raise
+        return  # there already, or another process made it (with the same modes)
+    if modes.dir is None:
+        os.chmod(folder, 0o777 & ~_umask())
+    modes.apply(folder, folder=True)
 
 
 def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
@@ -192,27 +193,46 @@ def notebook_json(nb: Mapping[str, Any]) -> str:
     """``json.dumps(nb, indent=1)``, the same text, made faster for a cohort's notebooks.
 
     Most cells of a cohort's notebooks are the same (the released questions, and the few
-    answers trainees give), and json's indented encoder runs in Python: each distinct cell is
-    indented once per process (keyed by its compact encoding, which runs in C) and nested
-    as json.dumps would nest it.
+    answers trainees give), and so is their metadata, but json's indented encoder runs in
+    Python: each distinct cell (and value of the notebook's other keys) is indented once per
+    process, found again by its :mod:`marshal` bytes (written in C, much faster than any text
+    form), and nested as json.dumps would nest it.
     """
     if not all(isinstance(key, str) for key in nb):
         return json.dumps(nb, indent=1)
     parts = []
     for key, value in nb.items():
         if key == "cells" and isinstance(value, list) and value:
-            text = "[\n  " + ",\n  ".join(
-                _nested_cell(json.dumps(cell)) for cell in value) + "\n ]"
+            text = "[\n  " + ",\n  ".join([_nested(cell, 2) for cell in value]) + "\n ]"
         else:
-            text = json.dumps(value, indent=1).replace("\n", "\n ")
+            text = _nested(value, 1)
         parts.append(f"{json.dumps(key)}: {text}")
     return "{\n " + ",\n ".join(parts) + "\n}" if parts else "{}"
 
 
-@lru_cache(maxsize=4096)
-def _nested_cell(compact: str) -> str:
+_NESTED: dict[tuple[int, bytes], str] = {}  # (depth, marshal bytes) -> text at that depth
+_NESTED_MAX = 4096  # values kept; the oldest leave first
+
+
+def _nested(value: Any, depth: int) -> str:
+    """``json.dumps(value, indent=1)`` as it reads ``depth`` levels deep in a document."""
+    # marshal writes each value with its exact type and in order (1, 1.0 and True, or the
+    # same keys in another order, give other bytes), so equal bytes are an equal value for
+    # json.dumps too. Version 0: no references nor interned strings, which depend on objects'
+    # identity rather than their values.
+    try:
+        key: tuple[int, bytes] | None = (depth, marshal.dumps(value, 0))
+    except ValueError:  # a type marshal does not write (a subclass): not kept
+        key = None
+    if key is not None and (text := _NESTED.get(key)) is not None:
+        return text
     # json escapes every newline inside strings, so each line break is the encoder's own
-    return json.dumps(json.loads(compact), indent=1).replace("\n", "\n  ")
+    text = json.dumps(value, indent=1).replace("\n", "\n" + " " * depth)
+    if key is not None:
+        if len(_NESTED) >= _NESTED_MAX:
+            _NESTED.pop(next(iter(_NESTED)), None)
+        _NESTED[key] = text
+    return text
 
 
 def safe_cell(value: Any) -> Any:

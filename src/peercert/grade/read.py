@@ -108,6 +108,8 @@ def _values(data: bytes) -> int:
 def _too_many_values(data: bytes, limit: int) -> bool:
     """More than ``limit`` JSON values? Marks inside long strings (a big output's commas) are
     not values; a scan with constant memory discounts them only when the quick count is over."""
+    if len(data) <= limit:  # each mark counted is a byte: a usual notebook is never counted
+        return False
     count = _values(data)
     if count <= limit:
         return False

@@ -62,7 +62,7 @@ def normalize(cells: list[dict[str, Any]], report: Report) -> None:
         if not isinstance(nb, dict):
             report(f"{label(cell, index)} has nbgrader metadata that cannot be read; removed")
             del meta["nbgrader"]
-        elif _flagged(nb) and not (isinstance(nb.get("grade_id"), str) and nb["grade_id"]):
+        elif not (isinstance(nb.get("grade_id"), str) and nb["grade_id"]) and _flagged(nb):
             report(f"{label(cell, index)} is marked as {_claims(nb)} without a grade id; "
                    "its nbgrader metadata was removed")
             del meta["nbgrader"]
@@ -117,10 +117,10 @@ def overwrite(cells: list[dict[str, Any]], trusted: TrustedQuiz, report: Report)
     locked flags alone; once their flags are restored, only the last copy keeps the id, as
     ``DeduplicateIds`` would have decided, so the autograded notebook has each id once.
     """
-    last = {gid: index for index, cell in enumerate(cells)
-            if isinstance(gid := nbc.grade_id(cell), str) and gid in trusted.cells}
-    for index, cell in enumerate(cells):
-        gid = nbc.grade_id(cell)
+    gids = [nbc.grade_id(cell) for cell in cells]  # each cell changes only its own below
+    last = {gid: index for index, gid in enumerate(gids)
+            if isinstance(gid, str) and gid in trusted.cells}
+    for index, (cell, gid) in enumerate(zip(cells, gids, strict=True)):
         if gid is None:
             continue
         if isinstance(gid, str) and last.get(gid, index) != index:
