@@ -96,27 +96,24 @@ def check(path: str, student: str, mode: str,
     ``who`` names an owner uid (default :func:`owner_name` without the course's students).
     A symbolic link is refused, not followed: its target is not what was submitted.
     """
-    name = who or (lambda uid: owner_name(uid, mode))
     try:
         st = os.lstat(path)
     except OSError as exc:
         return Refusal(path, student, None, "?", f"it cannot be read ({exc.strerror})")
-    owner = name(st.st_uid)
-    if stat.S_ISLNK(st.st_mode):
-        return Refusal(path, student, st.st_uid, owner,
-                       f"it is a symbolic link made by uid {st.st_uid} ({owner}), "
-                       "not a folder made by nbgrader's submit")
-    if not stat.S_ISDIR(st.st_mode):
-        return Refusal(path, student, st.st_uid, owner,
-                       f"it is not a folder (made by uid {st.st_uid}, {owner})")
+    uid = st.st_uid
     expected = expected_uid(student, mode)
-    if expected is None:
-        return Refusal(path, student, st.st_uid, owner,
-                       f"it belongs to uid {st.st_uid} ({owner}) and there is no account "
-                       f"named {student}")
-    if st.st_uid != expected:
+    if stat.S_ISDIR(st.st_mode) and expected == uid:
+        return None  # the common case: nobody's name is looked up
+    owner = (who or (lambda u: owner_name(u, mode)))(uid)
+    if stat.S_ISLNK(st.st_mode):
+        reason = (f"it is a symbolic link made by uid {uid} ({owner}), "
+                  "not a folder made by nbgrader's submit")
+    elif not stat.S_ISDIR(st.st_mode):
+        reason = f"it is not a folder (made by uid {uid}, {owner})"
+    elif expected is None:
+        reason = f"it belongs to uid {uid} ({owner}) and there is no account named {student}"
+    else:
         whose = "their pods' uid" if mode == "numeric_ids" else "uid"
-        return Refusal(path, student, st.st_uid, owner,
-                       f"it belongs to uid {st.st_uid} ({owner}), not to {student} "
-                       f"({whose} {expected}): someone else submitted under {student}'s name")
-    return None
+        reason = (f"it belongs to uid {uid} ({owner}), not to {student} ({whose} "
+                  f"{expected}): someone else submitted under {student}'s name")
+    return Refusal(path, student, uid, owner, reason)
