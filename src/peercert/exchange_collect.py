@@ -99,21 +99,12 @@ class OwnerCheckedCollect(ExchangeCollect):
             if rec["filename"] not in refused:
                 kept.append(rec)
             elif own.get(rec["username"]):
-                mine = self.choose(own[rec["username"]])
+                mine = nbc.collect_choice(own[rec["username"]], self.duedate,
+                                          self.before_duedate)
                 self.log.warning("%s: collecting their own submission %s instead",
                                  rec["username"], mine["filename"])
                 kept.append(mine)
         return kept
-
-    def choose(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        """One trainee's submission to collect, by ``ExchangeCollect.init_src``'s rule: the
-        newest; with ``before_duedate`` and a due date, the newest before it if any."""
-        ordered = sorted(records, key=lambda rec: rec["timestamp"], reverse=True)
-        if self.duedate is not None and self.before_duedate:
-            before = [rec for rec in ordered if rec["timestamp"] <= self.duedate]
-            if before:
-                return before[0]
-        return ordered[0]
 
     def who(self, uid: int) -> str:
         """The name behind an owner uid, for the log: its account, or with numeric ids the

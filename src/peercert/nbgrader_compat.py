@@ -133,6 +133,19 @@ def inbound_record(name: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
+def collect_choice(records: list[dict[str, Any]], duedate: Any,
+                   before_duedate: bool) -> dict[str, Any]:
+    """One trainee's inbound submission that ``ExchangeCollect.init_src`` collects, of their
+    ``records`` (each with a ``timestamp``): the newest; with ``before_duedate`` and a due
+    date, the newest on or before it if there is one."""
+    ordered = sorted(records, key=lambda rec: rec["timestamp"], reverse=True)
+    if duedate is not None and before_duedate:
+        before = [rec for rec in ordered if rec["timestamp"] <= duedate]
+        if before:
+            return before[0]
+    return ordered[0]
+
+
 # --- hidden tests: nbgrader.preprocessors.ClearHiddenTests --------------------------------
 
 BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
