@@ -60,15 +60,7 @@ class Modes:
         shared by several instructors). ``group`` is a name, or a numeric gid ("1234567"):
         a Kubernetes pod has the gid without any /etc/group entry. LookupError names the
         problem."""
-        import grp
-
-        if group.isdecimal():
-            gid = int(group)
-        else:
-            try:
-                gid = grp.getgrnam(group).gr_gid
-            except KeyError:
-                raise LookupError(f"there is no group {group!r} on this machine") from None
+        gid = group_id(group)
         if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
             raise LookupError(f"you are not a member of the group {group!r}")
         return cls(0o660, 0o2770, gid) if writable else cls(0o640, 0o2750, gid)
@@ -99,6 +91,21 @@ class Modes:
             return False
         self.apply(path, folder=folder)
         return True
+
+
+def group_id(group: str | int) -> int:
+    """A group's number: ``group`` itself when a number (or its digits: a Kubernetes pod's
+    gid has no /etc/group entry), else the machine's group of that name (LookupError)."""
+    if isinstance(group, int):
+        return group
+    if group.isdecimal():
+        return int(group)
+    import grp
+
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise LookupError(f"there is no group {group!r} on this machine") from None
 
 
 PRIVATE = Modes()  # owner-only: every course record, report and export

@@ -34,6 +34,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from peercert import output
 from peercert.errors import PeercertError
 
 
@@ -84,12 +85,10 @@ def gid_of(group: str | int | None) -> int:
     """A group's number: ``group`` itself when numeric, root's (0) when None."""
     if group is None:
         return 0
-    if isinstance(group, int):
-        return group
     try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise UnixError(f"there is no group {group!r} on this machine") from None
+        return output.group_id(group)
+    except LookupError as exc:
+        raise UnixError(str(exc)) from None
 
 
 def ensure_dir(path: Path, mode: int, group: str | int | None = None) -> bool:
