@@ -155,6 +155,11 @@ class Program(_Strict):
     def trainees(self) -> tuple[str, ...]:
         return tuple(sorted({u for c in self.courses for u in c.trainees}))
 
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone in the program: staff, instructors and trainees, each once, sorted."""
+        return tuple(sorted({*self.staff, *self.instructors, *self.trainees}))
+
     def courses_of(self, user: str) -> dict[str, str]:
         """``{course_id: "instructor"|"trainee"}`` for one user."""
         out: dict[str, str] = {}

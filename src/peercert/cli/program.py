@@ -88,7 +88,7 @@ def ids(
                        "supplementalGroups": list(names.hub_gids(courses))}}},
                        default_flow_style=None, sort_keys=False), nl=False)
         return
-    people = sorted({*program.staff, *program.instructors, *program.trainees})
+    people = program.people
     listing = {"users": {u: names.user_uid(u) for u in people},
                "courses": {c: {"members": names.course_gid(c),
                                "instructors": names.instructor_gid(c)} for c in courses},

@@ -170,8 +170,7 @@ def enrol_students(root: Path, course: CourseEntry, report: Report) -> None:
 def apply_accounts(program: Program, report: Report) -> None:
     """Unix users and each course's two groups with their members (needs root). Done before
     the courses, whose settings name the instructors' group."""
-    people = sorted({*program.staff, *program.instructors, *program.trainees})
-    for user in people:
+    for user in program.people:
         if unix.ensure_user(user):
             report.did(f"unix: created user {user}")
     for course in program.courses:
@@ -231,8 +230,7 @@ def apply_hub(program: Program, hub: HubClient, report: Report) -> None:
     """Hub users and groups: nbgrader-<course> (trainees), formgrade-<course> (instructors),
     program-staff. Members not in the file leave the group; users are never deleted."""
     users = hub.users()
-    people = sorted({*program.staff, *program.instructors, *program.trainees})
-    missing = [u for u in people if u not in users]
+    missing = [u for u in program.people if u not in users]
     hub.create_users(missing)
     for user in missing:
         report.did(f"hub: created user {user}")
@@ -268,8 +266,7 @@ def apply_hub(program: Program, hub: HubClient, report: Report) -> None:
 
 def check_numeric_ids(program: Program) -> None:
     """ApplyError when two people, or two course groups, hash to the same numeric id."""
-    clashes = names.id_collisions([*program.staff, *program.instructors, *program.trainees],
-                                  [c.id for c in program.courses])
+    clashes = names.id_collisions(program.people, [c.id for c in program.courses])
     if clashes:
         raise ApplyError(f"numeric ids: {'; '.join(clashes)} (nothing was applied)",
                          path=program.path, problems=clashes)

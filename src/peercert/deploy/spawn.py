@@ -70,8 +70,7 @@ def pod_ids(program: Program, user: str) -> PodIds:
     exchange and course folders. SpawnRefused when another person of the program hashes to
     the same uid (they would read each other's submissions)."""
     uid = names.user_uid(user)
-    clash = sorted(u for u in {*program.staff, *program.instructors, *program.trainees}
-                   if u != user and names.user_uid(u) == uid)
+    clash = [u for u in program.people if u != user and names.user_uid(u) == uid]
     if clash:
         raise SpawnRefused(f"{user} and {clash[0]} get the same uid {uid}: rename one in "
                            f"{program.path}")
