@@ -148,6 +148,11 @@ class Course:
         """Read ``<course>/nbgrader_config.py``; CourseNotFound/CourseError say what is wrong."""
         return cls(load_config(Path(course)))
 
+    @classmethod
+    def of(cls, course: Path | Course) -> Course:
+        """``course`` itself when already open, else :meth:`open` it."""
+        return course if isinstance(course, Course) else cls.open(course)
+
     @property
     def root(self) -> Path:
         return self.dirs.root

@@ -81,7 +81,7 @@ def _total(trainee: str, first: str | None, last: str | None, quiz: str,
 
 def export_grades(course: Path | Course, out: Path) -> tuple[Path, Path]:
     """Write ``grades.csv`` (totals) and ``grades-items.csv`` (trainee × item) into ``out``."""
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     try:
         totals, items = _rows(c)
     finally:

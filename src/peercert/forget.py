@@ -273,7 +273,7 @@ def plan_forget(course: Path | Course, trainee: str,
     ``<course>/reports`` (e.g. a readiness ``--out`` folder)."""
     from peercert.grade import TRAINEE_ID
 
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     if not TRAINEE_ID.match(trainee):
         raise UnknownTrainee(f"{trainee!r} is not a trainee id (nbgrader's ids are letters, "
                              "digits and . _ @ -)")
@@ -297,7 +297,7 @@ def forget(course: Path | Course, trainee: str, reports: Sequence[Path] = (), *,
     from peercert.grade.lock import CourseLock
     from peercert.watch import Watcher
 
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     modes = c.modes
     # A running ``peercert watch`` would collect and grade them again: it must be stopped
     # (WatchBusy says so); grading runs wait for the gradebook lock, or this waits for them.

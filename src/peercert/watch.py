@@ -86,7 +86,7 @@ class Watcher:
 
     def __init__(self, course: Path | Course, *, api: NbGraderAPI | None = None,
                  clock: Callable[[], datetime.datetime] = utcnow):
-        self.course = course if isinstance(course, Course) else Course.open(course)
+        self.course = Course.of(course)
         self.clock = clock
         self._api = api
         self.folder = self.course.root / ".peercert" / "watch"

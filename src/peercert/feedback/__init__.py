@@ -135,7 +135,7 @@ def write_feedback(course: Path | Course, quiz: str, students: list[str] | None 
     Trainees without grades in the gradebook are skipped with a reason, never given a page
     that shows a key. ``progress(done, total)`` follows each trainee.
     """
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     report = FeedbackReport(quiz, c.folder("feedback"))
     try:
         c.protect()

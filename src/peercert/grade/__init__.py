@@ -79,7 +79,7 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
 
 def quizzes_with_submissions(course: Path | Course) -> list[str]:
     """Released quizzes (in the gradebook) with at least one collected submission."""
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     if not c.has_gradebook():
         return []
     return [q for q in c.quizzes() if c.submitters(q)]
@@ -92,7 +92,7 @@ def _failed(trainee: str, quiz: str, reason: str) -> Outcome:
 def find_trainees(course: Path | Course, quiz: str,
                   students: list[str] | None) -> tuple[list[str], list[Outcome]]:
     """Trainees with a submission of ``quiz``, and failed outcomes for bad requested ids."""
-    c = course if isinstance(course, Course) else Course.open(course)
+    c = Course.of(course)
     submitted = c.folder("submitted")
     found = c.submitters(quiz)
     if not students:

@@ -20,12 +20,8 @@ from peercert.course import Course
 from peercert.grade.read import Outcome
 
 
-def _course(course: Path | Course) -> Course:
-    return course if isinstance(course, Course) else Course.open(course)
-
-
 def status_path(course: Path | Course, quiz: str) -> Path:
-    return _course(course).status_dir / f"{quiz}.json"
+    return Course.of(course).status_dir / f"{quiz}.json"
 
 
 def _journal(path: Path) -> Path:
@@ -54,7 +50,7 @@ def load_status(course: Path | Course, quiz: str) -> dict[str, dict[str, Any]]:
 
 def append_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
     """Record one batch's outcomes at once, in the quiz's status journal."""
-    c = _course(course)
+    c = Course.of(course)
     path = _journal(status_path(c, quiz))
     output.make_dirs(path.parent, c.modes)
     # A leading newline: a line a killed run left unfinished stays a line of its own.
@@ -72,7 +68,7 @@ def append_status(course: Path | Course, quiz: str, results: list[Outcome]) -> P
 
 def save_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Path:
     """Merge these outcomes (and the journal) into the quiz's status file, atomically."""
-    c = _course(course)
+    c = Course.of(course)
     status = load_status(c, quiz)
     for res in results:
         status[res.trainee] = _entry(res)
@@ -91,7 +87,7 @@ def forget_status(course: Path | Course, trainee: str) -> list[Path]:
 
     The caller holds the course's grade lock, as every status writer does.
     """
-    c = _course(course)
+    c = Course.of(course)
     changed = []
     found = c.status_dir.iterdir() if c.status_dir.is_dir() else iter(())
     names = {p.name.removesuffix(".journal").removesuffix(".json") for p in found
