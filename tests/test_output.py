@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +44,40 @@ def test_a_failed_write_keeps_the_good_file_and_leaves_no_temporary(
         output.write_text(target, "half")
     assert target.read_text(encoding="utf-8") == "good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_a_killed_writers_temporary_is_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    target = output.write_text(tmp_path / "quiz1.ipynb", "good")
+    # a real writer, killed -9 between making its temporary and renaming it
+    script = ("import os, sys; from pathlib import Path; from peercert import output\n"
+              "os.replace = lambda *a: (print('made', flush=True), sys.stdin.read())\n"
+              f"output.write_text(Path({str(target)!r}), 'half')\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "made\n"
+    [left] = [p for p in tmp_path.iterdir() if p.name != "quiz1.ipynb"]
+    assert output.remove_stale_temporaries(tmp_path) == []  # its writer still runs
+    proc.send_signal(signal.SIGKILL)  # not waited for yet: a zombie, as a killed pool's are
+    deadline = time.monotonic() + 30
+    while left.exists() and time.monotonic() < deadline:
+        assert output.remove_stale_temporaries(tmp_path) in ([], [left])
+    assert not left.exists() and proc.poll() is not None
+    ours = output._temporary(tmp_path / "other.txt", output.PRIVATE)  # this process: live
+    os.close(ours[0])
+    foreign = tmp_path / ".x.json.otherhost-1-0.tmp"  # another machine's: only by its age
+    foreign.write_text("")
+    unknown = tmp_path / ".y.tmp"
+    unknown.write_text("")
+    old = time.time() - output.STALE_AFTER - 5
+    os.utime(unknown, (old, old))
+
+    assert output.remove_stale_temporaries(tmp_path) == [unknown]
+    assert target.read_text(encoding="utf-8") == "good"  # the target was never touched
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["quiz1.ipynb", Path(ours[1]).name, foreign.name])
+    os.utime(foreign, (old, old))
+    assert output.remove_stale_temporaries(tmp_path) == [foreign]
+    assert output.remove_stale_temporaries(tmp_path / "missing") == []
 
 
 def test_writes_make_folders_and_give_files_their_modes(tmp_path: Path) -> None:

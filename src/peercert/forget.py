@@ -122,7 +122,7 @@ def _cell(trainee: str) -> re.Pattern[str]:
 
 def _is_temporary(path: Path) -> bool:
     """A temporary file of ``peercert.output`` that a killed write left behind."""
-    return path.name.startswith(".") and path.name.endswith(".tmp")
+    return output.is_temporary(path.name)
 
 
 def _names(path: Path, token: re.Pattern[str]) -> bool:

@@ -22,7 +22,10 @@ import json
 import marshal
 import math
 import os
+import re
+import socket
 import stat
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -169,7 +172,7 @@ def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     mode = 0o666 if modes.file is None else modes.file
     for _ in range(100):
-        tmp = f"{path.parent}/.{path.name}.{os.getpid()}-{next(_SERIAL)}.tmp"
+        tmp = f"{path.parent}/.{path.name}.{_host()}-{os.getpid()}-{next(_SERIAL)}.tmp"
         try:
             return os.open(tmp, flags, mode), tmp
         except FileExistsError:
@@ -177,7 +180,83 @@ def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
-_SERIAL = itertools.count()  # with the process id: a name no other writer is using
+_SERIAL = itertools.count()  # with the host and process id: a name no other writer is using
+# .<target name>.<host>-<pid>-<serial>.tmp
+_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9_]*)-(?P<pid>\d+)-\d+\.tmp$")
+STALE_AFTER = 3600.0  # seconds: a temporary from another machine older than this is stale
+
+
+@cache
+def _host() -> str:
+    """This machine's name as a temporary file's name carries it (letters, digits and _):
+    pods and hosts sharing a course folder then never take a live writer's file for a dead
+    one's."""
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40]
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of :func:`write_bytes`'s temporary files."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def remove_stale_temporaries(folder: Path, *, stale_after: float = STALE_AFTER) -> list[Path]:
+    """Remove the temporary files that killed writers left in ``folder`` (not below it).
+
+    A killed ``write_bytes`` leaves its temporary behind; the target it was writing is
+    untouched. A temporary is stale when its writer ran on this machine and no longer runs,
+    or else when it is older than ``stale_after`` seconds (no write takes that long).
+    Returns the files removed; a missing folder has none.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    removed = []
+    for entry in entries:
+        if not is_temporary(entry.name) or not entry.is_file(follow_symlinks=False):
+            continue
+        if not _writer_gone(entry.name):
+            try:
+                age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+            except FileNotFoundError:
+                continue
+            if age < stale_after:
+                continue
+        try:
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue  # its writer finished (renamed it) or another sweep took it
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _writer_gone(name: str) -> bool:
+    """Whether the process that made temporary ``name`` ran on this machine and has ended."""
+    match = _TEMPORARY.match(name)
+    if match is None or match["host"] != _host():
+        return False  # not known here
+    pid = int(match["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OverflowError:
+        return False  # not a pid: leave it to the age rule
+    except PermissionError:
+        pass  # there, as another user
+    return _zombie(pid)  # killed, not yet reaped (a killed pool's workers, orphaned)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat_line = fh.read()
+    except OSError:
+        return False  # no /proc here: it counts as running
+    # "pid (command) state ...": the command may hold spaces and parentheses
+    return stat_line[stat_line.rfind(b")") + 2:][:1] in (b"Z", b"X")
 
 
 @cache

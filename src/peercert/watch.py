@@ -265,6 +265,7 @@ class Watcher:
                          took)
             else:
                 log.warning("%s %s: %s (%.1f s after submit)", quiz, sub.trainee, result, took)
+        output.remove_stale_temporaries(self.folder)
         output.write_json(self._state_path(quiz), dict(sorted(state.items())),
                           modes=self.course.modes)
 
