@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from peercert import nbgrader_compat as nbc
+from peercert import output
 from peercert.cli import app
 from peercert.course import Course, init_course, nbgrader_api, release_quizzes
 from peercert.grade import CourseBusy, grade_quiz
@@ -465,6 +466,8 @@ def test_a_run_killed_anywhere_keeps_the_gradebook_whole(two_quizzes, tmp_path):
     assert _consistent(course) == {f"p{i:02d}" for i in range(30)}
     assert _gradebook(course) == expected  # the same as one uninterrupted run
     assert len(load_status(course, "quiz1")) == 30
+    # the killed runs' temporary files went with the run that rewrote their folders
+    assert [p for p in course.rglob("*") if output.is_temporary(p.name)] == []
 
 
 def test_the_status_is_saved_after_every_batch(two_quizzes, tmp_path):

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from conftest import copy_cohort
 
 from peercert import nbgrader_compat as nbc
+from peercert import output
 from peercert.course import Course
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
@@ -63,7 +64,7 @@ def _run(args: list[str], mode: str = "none", n: int = 0) -> int:
 def _outputs(top: Path) -> dict[str, bytes]:
     """Every file under ``top`` but the temporary files a killed write leaves behind."""
     return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*"))
-            if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".tmp"))}
+            if p.is_file() and not output.is_temporary(p.name)}
 
 
 def _change(course: Path) -> None:
@@ -119,3 +120,5 @@ def test_a_killed_command_leaves_whole_files(cohort_root: Path, tmp_path: Path,
         assert set(old) & set(new) <= set(now), (mode, n)  # nothing whole was lost
     assert _run(args) == 0
     assert _outputs(top) == new
+    # and the temporaries the killed runs left are gone (their writers are)
+    assert [p for p in top.rglob("*") if output.is_temporary(p.name)] == []

@@ -148,7 +148,11 @@ def _make_dir(folder: Path, modes: Modes) -> None:
 
 
 def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    The first write into a folder in a process also removes the temporary files killed
+    writers left there (:func:`remove_stale_temporaries`).
+    """
     path = Path(path)
     try:  # the folder usually exists: look for it only when it does not
         fd, tmp = _temporary(path, modes)
@@ -163,6 +167,8 @@ def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if path.parent not in _SWEPT:  # once per folder and process: a scan is not free
+        remove_stale_temporaries(path.parent)
     return path
 
 
@@ -183,6 +189,8 @@ def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
 _SERIAL = itertools.count()  # with the host and process id: a name no other writer is using
 # .<target name>.<host>-<pid>-<serial>.tmp
 _TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9_]*)-(?P<pid>\d+)-\d+\.tmp$")
+# Folders this process has swept. A cache, not state: sweeping again only costs a scan.
+_SWEPT: set[Path] = set()
 STALE_AFTER = 3600.0  # seconds: a temporary from another machine older than this is stale
 
 
@@ -211,6 +219,7 @@ def remove_stale_temporaries(folder: Path, *, stale_after: float = STALE_AFTER) 
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return []
+    _SWEPT.add(Path(folder))
     removed = []
     for entry in entries:
         if not is_temporary(entry.name) or not entry.is_file(follow_symlinks=False):

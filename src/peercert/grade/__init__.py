@@ -67,7 +67,6 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
     result = grade_notebook(files.notebook, f"{quiz}.ipynb", trainee, trusted)
     if result.notebook is not None:
         out = folders.autograded / trainee / quiz
-        output.remove_stale_temporaries(out)  # a killed grade's half-written copy
         output.write_text(out / f"{quiz}.ipynb", output.notebook_json(result.notebook) + "\n",
                           folders.modes)
         if files.stamp_text:
