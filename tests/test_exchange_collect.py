@@ -102,6 +102,15 @@ class Course:
                 for p in sorted((self.root / "submitted").glob(f"*/{QUIZ}/{QUIZ}.ipynb"))}
 
     def collect(self, cls: type, **traits: Any) -> Run:
+        result, app = self._collect(cls, **traits)
+        assert result["success"], result
+        return Run(self.collected(), result.get("log", ""), app)
+
+    def collect_result(self, cls: type, **traits: Any) -> dict[str, Any]:
+        """nbgrader's result of one collect (``success``, ``log``, ``error``)."""
+        return self._collect(cls, **traits)[0]
+
+    def _collect(self, cls: type, **traits: Any) -> tuple[dict[str, Any], Any]:
         from nbgrader.auth import Authenticator
         from nbgrader.coursedir import CourseDirectory
         from nbgrader.utils import capture_log
@@ -117,9 +126,7 @@ class Course:
             cfg[cls.__name__][trait] = value
         app = cls(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
                   config=cfg)
-        result = capture_log(app)
-        assert result["success"], result
-        return Run(self.collected(), result.get("log", ""), app)
+        return capture_log(app), app
 
 
 def stock() -> type:
@@ -191,6 +198,28 @@ def test_links_and_files_in_inbound_are_refused_and_the_batch_goes_on(tmp_path: 
     assert run.collected == {"bin": "bin's own answers", "daemon": "daemon's"}
     assert f"refused {link}:" in run.log and "is a symbolic link made by uid" in run.log
     assert f"refused {plain}:" in run.log and "it is not a folder" in run.log
+
+
+def test_a_folder_whose_time_stamp_cannot_be_read_is_refused_and_the_rest_collected(
+        tmp_path: Path) -> None:
+    """Any trainee can name a folder so: stock collect fails on it for the whole quiz."""
+    subs = [Sub("bin", stamp(9), uid("bin"), "bin's own answers"),
+            Sub("daemon", stamp(9), uid("daemon"), "daemon's")]
+    bad = [Sub("bin", "not a time", uid("bin"), "bin's, oddly named"),
+           Sub("daemon", "9999-99-99 99:99:99", uid("nobody"), "nobody's, as daemon")]
+    stock_course = Course(tmp_path / "stock", [*subs, *bad])
+    run = Course(tmp_path / "ours", [*subs, *bad]).collect(ours(), update=True)
+    assert run.collected == {"bin": "bin's own answers", "daemon": "daemon's"}
+    inbound = Path(run.app.inbound_path)
+    assert sorted((r.student, r.folder) for r in run.app.refused) == [
+        ("bin", str(inbound / bad[0].name)), ("daemon", str(inbound / bad[1].name))]
+    errors = [line for line in run.log.splitlines() if line.startswith("[ERROR]")]
+    assert sorted(errors) == sorted(f"[ERROR] {r.line(QUIZ)}" for r in run.app.refused)
+    assert "but its time stamp 'not a time' cannot be read" in sorted(errors)[0]
+    assert all(line.endswith("; it is not collected") for line in errors)
+    # the same exchange under stock nbgrader: nothing is collected for anybody
+    stock_run = stock_course.collect_result(stock())
+    assert not stock_run["success"] and stock_course.collected() == {}
 
 
 def test_with_numeric_ids_the_owner_is_the_pods_uid(tmp_path: Path) -> None:

@@ -18,10 +18,15 @@ pods' uid), as ``peercert program apply`` writes it (:mod:`peercert.submission_o
 Configured in a course's ``nbgrader_config.py`` as ``c.ExchangeFactory.collect``, so that
 ``nbgrader collect``, formgrader's collect button and ``peercert watch`` all use it.
 ``ExchangeCollect.check_owner = False`` (nbgrader's switch) turns the check off.
+
+A folder whose name's time stamp cannot be read (any trainee can make one: inbound is
+writable by all) is refused the same way, logged, and the rest is collected; stock
+``init_src`` fails on it, and with it the whole collect of that quiz for every trainee.
 """
 
 from __future__ import annotations
 
+import datetime
 import glob
 import os
 from typing import Any
@@ -36,6 +41,7 @@ from peercert import submission_owner as owner
 from peercert.submission_owner import Refusal
 
 __all__ = ["OwnerCheckedCollect", "Refusal"]
+_UNREADABLE = "\0unreadable:"  # no trainee id holds a NUL
 
 
 class OwnerCheckedCollect(ExchangeCollect):
@@ -51,10 +57,39 @@ class OwnerCheckedCollect(ExchangeCollect):
 
     check_owner: bool  # nbgrader's trait (untyped there)
     refused: list[Refusal]  # this run's refusals, in the order they were logged
+    src_records: list[dict[str, Any]]  # nbgrader's: the folders to collect
     _student_ids: list[str] | None = None
 
-    def copy_files(self) -> None:
+    def init_src(self) -> None:
+        """nbgrader's ``init_src`` (its checks and its choice of each trainee's submission),
+        except that a folder whose time stamp cannot be read is refused, not fatal."""
         self.refused = []
+        self._unreadable: set[str] = set()
+        super().init_src()
+        self.src_records = [rec for rec in self.src_records
+                            if not rec["username"].startswith(_UNREADABLE)]
+
+    def _path_to_record(self, path: str) -> dict[str, Any]:
+        try:
+            return super()._path_to_record(path)
+        except (ValueError, OverflowError) as exc:
+            self._refuse_unreadable(path, exc)
+        # a group of its own that init_src drops: never chosen, never compared with others
+        return {"username": _UNREADABLE + path, "filename": os.path.basename(path),
+                "timestamp": datetime.datetime.min}
+
+    def _refuse_unreadable(self, path: str, exc: Exception) -> None:
+        name = os.path.basename(path)
+        parsed = nbc.inbound_record(name)
+        student = parsed[0] if parsed else "?"
+        stamp = parsed[2] if parsed else name
+        refusal = Refusal(path, student, None, "", f"its time stamp {stamp!r} cannot be read "
+                          f"({exc})")
+        self._unreadable.add(name)
+        self.refused.append(refusal)
+        self.log.error(refusal.line(self.coursedir.assignment_id))
+
+    def copy_files(self) -> None:
         if not self.check_owner:
             super().copy_files()
             return
@@ -79,8 +114,8 @@ class OwnerCheckedCollect(ExchangeCollect):
         refused: set[str] = set()
         for name in sorted(seen):
             parsed = nbc.inbound_record(name)
-            if parsed is None:
-                continue
+            if parsed is None or name in self._unreadable:
+                continue  # refused already
             refusal = owner.check(os.path.join(self.inbound_path, name), parsed[0],
                                   self.owners, self.who)
             if refusal is not None:

@@ -140,7 +140,10 @@ class Watcher:
         return found
 
     def _refused(self, name: str, trainee: str, quiz: str, mode: str) -> bool:
-        """True when the inbound folder ``name`` is not ``trainee``'s own (logged once)."""
+        """True when the inbound folder ``name`` is not ``trainee``'s own (logged once).
+        A refused folder stays refused: only root could give it to the trainee."""
+        if name in self._reported:
+            return True
         def who(uid: int) -> str:  # for the log line: with numeric ids, the pods' student
             students: list[str] = []
             if mode == "numeric_ids":
