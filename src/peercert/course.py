@@ -206,6 +206,11 @@ class Course:
         """A trainee's notebook of ``quiz`` at a stage (``submitted`` or ``autograded``)."""
         return self.folder(stage) / trainee / quiz / f"{quiz}.ipynb"
 
+    def exchange(self, kind: str) -> Path:
+        """This course's folder of nbgrader's exchange: ``inbound``, ``outbound`` or
+        ``feedback`` (under ``Exchange.root``)."""
+        return nbc.exchange_root(self.config) / self.course_id / kind
+
     def submission(self, trainee: str, quiz: str) -> Path:
         return self.folder("submitted") / trainee / quiz
 

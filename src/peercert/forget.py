@@ -208,7 +208,7 @@ class _Finder:
                 self.plan.folders.append(path)
 
     def _inbound(self) -> list[Path]:
-        inbound = nbc.exchange_root(self.c.config) / self.c.course_id / "inbound"
+        inbound = self.c.exchange("inbound")
         try:
             names = sorted(os.listdir(inbound))
         except OSError:
@@ -235,7 +235,7 @@ class _Finder:
 
     def _exchange(self) -> None:
         inbound = self._inbound()
-        released = nbc.exchange_root(self.c.config) / self.c.course_id / "feedback"
+        released = self.c.exchange("feedback")
         hashes = self._secrets(inbound)
         pages = []
         if released.is_dir():

@@ -90,7 +90,7 @@ class Watcher:
         self.clock = clock
         self._api = api
         self.folder = self.course.root / ".peercert" / "watch"
-        self.inbound_dir = nbc.exchange_root(self.course.config) / self.course.course_id / "inbound"
+        self.inbound_dir = self.course.exchange("inbound")
         self._modules: dict[str, str] = {}
         self._owners = submission_owner.owner_mode(self.course.config)
         self._reported: set[str] = set()  # refused folders already logged by this watcher

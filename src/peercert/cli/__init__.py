@@ -17,6 +17,7 @@ from peercert.cli import (  # noqa: F401  (registers the commands)
     forget,
     grade,
     lint,
+    owners,
     program,
     program_db,
     readiness,

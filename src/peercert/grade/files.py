@@ -173,7 +173,23 @@ def read_submission(submitted: Path, trainee: str, quiz: str) -> SubmissionFiles
         folder = _open_dir(person, quiz, f"{base}/{quiz}")
     finally:
         os.close(person)
-    shown = f"{base}/{quiz}"
+    return _read_folder(folder, quiz, f"{base}/{quiz}")
+
+
+def read_inbound(inbound: Path, name: str, quiz: str) -> SubmissionFiles:
+    """The notebook and timestamp of the exchange's ``inbound/<name>/`` (a submission of
+    ``quiz`` as nbgrader's submit left it), read as safely: whoever made it controls it."""
+    top = os.open(inbound, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    shown = f"{printable(inbound.name)}/{printable(name)}"
+    try:
+        folder = _open_dir(top, name, shown)
+    finally:
+        os.close(top)
+    return _read_folder(folder, quiz, shown)
+
+
+def _read_folder(folder: int, quiz: str, shown: str) -> SubmissionFiles:
+    """Read (and close) the open submission folder ``folder``."""
     try:
         _check_tree(folder, shown)
         notebook = _read_file(folder, f"{quiz}.ipynb", f"{shown}/{quiz}.ipynb",
