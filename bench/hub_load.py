@@ -271,7 +271,6 @@ def main() -> int:  # pragma: no cover (a measurement)
 def _measure(args: argparse.Namespace, stock: bool) -> tuple[bool, float]:  # pragma: no cover
     import os
     import secrets
-    import socket
     import subprocess
 
     import requests
@@ -293,9 +292,10 @@ def _measure(args: argparse.Namespace, stock: bool) -> tuple[bool, float]:  # pr
     apply_program(program, release=True)
     cid = program.courses[0].id
     course = program.course_dir(cid)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from _net import free_port, wait_answering
+
+    port = free_port()
     token = secrets.token_hex(16)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser", "--allow-root",
@@ -305,13 +305,8 @@ def _measure(args: argparse.Namespace, stock: bool) -> tuple[bool, float]:  # pr
     url = f"http://127.0.0.1:{port}/formgrader/api/submissions/{args.quiz}"
     headers = {"Authorization": f"token {token}"}
     try:
-        for _ in range(120):
-            try:
-                if requests.get(url, headers=headers, timeout=5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+        if not wait_answering(url, server, headers=headers, timeout=60, interval=0.5):
+            raise SystemExit(f"formgrader at {url} did not answer")
 
         def read() -> None:
             requests.get(url, headers=headers, timeout=30).raise_for_status()

@@ -15,7 +15,6 @@ import os
 import pwd
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from _net import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -36,12 +36,6 @@ PUBLIC_HOST = "peercert.localhost"
 # the proxy's routes (where each server really listens).
 ADMIN_SCOPES = ("admin:users", "admin:servers", "admin:server_state", "tokens",
                 "admin:groups", "access:servers", "proxy")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def user_env() -> dict[str, str]:

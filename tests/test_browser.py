@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ import factory
 import nbformat
 import pytest
 import yaml
+from _net import free_port, wait_answering
 from conftest import COURSE_ENV, REPO, make_course, require_service
 from nbgrader.api import Gradebook
 from test_analyze_e2e import COHORT
@@ -86,26 +86,9 @@ def _answering(server: Jupyter, proc: subprocess.Popen[str], command: str,
                timeout: float = 60) -> None:
     """Until the server answers its status API (its log names its URL just before it
     listens); RuntimeError with its log if it exits or never answers."""
-    import time
-
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            if requests.get(server.url("/api/status"), timeout=5).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"jupyter {command} did not start (exit {proc.poll()}):\n"
-                       f"{''.join(server.log)}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    if not wait_answering(server.url("/api/status"), proc, timeout=timeout):
+        raise RuntimeError(f"jupyter {command} did not start (exit {proc.poll()}):\n"
+                           f"{''.join(server.log)}")
 
 
 def isolated_env(home: Path) -> dict[str, str]:
@@ -129,7 +112,7 @@ def jupyter(command: str, root: Path, home: Path, *options: str,
     """``jupyter <command>`` serving ``root`` (also its working directory, where nbgrader
     finds the course's nbgrader_config.py); stopped with its kernels on exit. ``env`` adds to
     (or replaces) the isolated environment's variables."""
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     server = Jupyter(f"http://127.0.0.1:{port}", token)
     # --allow-root: CI containers run as root; the server is bound to localhost either way
     cmd = [str(BIN / "jupyter"), command, "--no-browser", "--allow-root",
