@@ -144,8 +144,14 @@ def test_a_managed_course_collects_only_from_the_trainee_a_submission_names(
     program = load_program(program_file)
     north = program.courses[0]
     share = os.getegid()  # a group this process is in (the course's own needs apply's root)
+    # the course ran before apply managed its uids: stock collect took a submission
+    root = ensure_course(program, north, Report(), share_group=share)
+    (root / "submitted" / "t01" / "boundaries").mkdir(parents=True)
     report = Report()
-    root = ensure_course(program, north, report, share_group=share, owners=owners)
+    assert ensure_course(program, north, report, share_group=share, owners=owners) == root
+    assert report.changes[-1] == (
+        "course north: its collect now checks owners; 1 submission(s) were collected before: "
+        f"check them with 'peercert owners --course {root}'")
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
     assert f"c.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}" in config
     assert f"c.OwnerCheckedCollect.owners = {owners!r}" in config

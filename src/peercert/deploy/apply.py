@@ -128,7 +128,19 @@ def ensure_course(program: Program, course: CourseEntry, report: Report, *,
     if new != text:
         write_text(config, new)
         report.did(f"course {course.id}: program settings written to {config}")
+        if owners is not None and "OwnerCheckedCollect" not in text:
+            _audit_hint(root, course, report)
     return root
+
+
+def _audit_hint(root: Path, course: CourseEntry, report: Report) -> None:
+    """Work collected before the course checked owners is not re-checked by collect."""
+    submitted = root / "submitted"
+    earlier = sum(1 for p in submitted.glob("*/*") if p.is_dir()) if submitted.is_dir() else 0
+    if earlier:
+        report.did(f"course {course.id}: its collect now checks owners; {earlier} "
+                   "submission(s) were collected before: check them with "
+                   f"'peercert owners --course {root}'")
 
 
 def course_quizzes(root: Path, course: CourseEntry) -> list[str]:
