@@ -66,15 +66,18 @@ def test_a_killed_writers_temporary_is_removed_and_a_live_ones_kept(tmp_path: Pa
     os.close(ours[0])
     foreign = tmp_path / ".x.json.otherhost-1-0.tmp"  # another machine's: only by its age
     foreign.write_text("")
-    unknown = tmp_path / ".y.tmp"
-    unknown.write_text("")
+    unnamed = tmp_path / ".y.json.1234-0.tmp"  # named before names carried the host
+    unnamed.write_text("")
+    theirs = tmp_path / ".editor-swap.tmp"  # not peercert's: never removed
+    theirs.write_text("")
     old = time.time() - output.STALE_AFTER - 5
-    os.utime(unknown, (old, old))
+    for path in (unnamed, theirs):
+        os.utime(path, (old, old))
 
-    assert output.remove_stale_temporaries(tmp_path) == [unknown]
+    assert output.remove_stale_temporaries(tmp_path) == [unnamed]
     assert target.read_text(encoding="utf-8") == "good"  # the target was never touched
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["quiz1.ipynb", Path(ours[1]).name, foreign.name])
+        ["quiz1.ipynb", Path(ours[1]).name, foreign.name, theirs.name])
     os.utime(foreign, (old, old))
     assert output.remove_stale_temporaries(tmp_path) == [foreign]
     assert output.remove_stale_temporaries(tmp_path / "missing") == []

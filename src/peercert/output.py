@@ -187,8 +187,9 @@ def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
 
 
 _SERIAL = itertools.count()  # with the host and process id: a name no other writer is using
-# .<target name>.<host>-<pid>-<serial>.tmp
-_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9_]*)-(?P<pid>\d+)-\d+\.tmp$")
+# .<target name>.<host>-<pid>-<serial>.tmp (before 2026-11-24 without <host>-)
+_TEMPORARY = re.compile(
+    r"^\.(?P<target>.+?)\.(?:(?P<host>[A-Za-z0-9_]*)-)?(?P<pid>\d+)-\d+\.tmp$")
 # Folders this process has swept. A cache, not state: sweeping again only costs a scan.
 _SWEPT: set[Path] = set()
 STALE_AFTER = 3600.0  # seconds: a temporary from another machine older than this is stale
@@ -203,8 +204,9 @@ def _host() -> str:
 
 
 def is_temporary(name: str) -> bool:
-    """Whether a file name is one of :func:`write_bytes`'s temporary files."""
-    return name.startswith(".") and name.endswith(".tmp")
+    """Whether a file name is one of :func:`write_bytes`'s temporary files (another
+    program's ``.name.tmp`` is not)."""
+    return _TEMPORARY.match(name) is not None
 
 
 def remove_stale_temporaries(folder: Path, *, stale_after: float = STALE_AFTER) -> list[Path]:
@@ -243,7 +245,7 @@ def _writer_gone(name: str) -> bool:
     """Whether the process that made temporary ``name`` ran on this machine and has ended."""
     match = _TEMPORARY.match(name)
     if match is None or match["host"] != _host():
-        return False  # not known here
+        return False  # not known here (or named before names carried the host)
     pid = int(match["pid"])
     if pid == os.getpid():
         return False
