@@ -86,5 +86,6 @@ def export_grades(course: Path | Course, out: Path) -> tuple[Path, Path]:
         totals, items = _rows(c)
     finally:
         c.close()
+    output.prepare_folder(out, c.modes)
     return (output.write_csv(out / "grades.csv", TOTAL_COLUMNS, totals, c.modes),
             output.write_csv(out / "grades-items.csv", ITEM_COLUMNS, items, c.modes))

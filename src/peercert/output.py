@@ -150,8 +150,9 @@ def _make_dir(folder: Path, modes: Modes) -> None:
 def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
 
-    The first write into a folder in a process also removes the temporary files killed
-    writers left there (:func:`remove_stale_temporaries`).
+    A writer killed before the rename leaves its temporary file (the target is untouched):
+    stages call :func:`prepare_folder` on each folder they write into, once per run, to
+    remove those.
     """
     path = Path(path)
     try:  # the folder usually exists: look for it only when it does not
@@ -167,9 +168,16 @@ def write_bytes(path: Path, data: bytes, modes: Modes = PRIVATE) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    if path.parent not in _SWEPT:  # once per folder and process: a scan is not free
-        remove_stale_temporaries(path.parent)
     return path
+
+
+def prepare_folder(folder: Path, modes: Modes = PRIVATE) -> Path:
+    """Make ``folder`` (and its parents) as :func:`make_dirs` does, and remove the temporary
+    files that killed writers left in it (:func:`remove_stale_temporaries`). A stage calls
+    it once per run for each folder it writes into."""
+    make_dirs(folder, modes)
+    remove_stale_temporaries(folder)
+    return folder
 
 
 def _temporary(path: Path, modes: Modes) -> tuple[int, str]:
@@ -190,8 +198,6 @@ _SERIAL = itertools.count()  # with the host and process id: a name no other wri
 # .<target name>.<host>-<pid>-<serial>.tmp (before 2026-11-24 without <host>-)
 _TEMPORARY = re.compile(
     r"^\.(?P<target>.+?)\.(?:(?P<host>[A-Za-z0-9_]*)-)?(?P<pid>\d+)-\d+\.tmp$")
-# Folders this process has swept. A cache, not state: sweeping again only costs a scan.
-_SWEPT: set[Path] = set()
 STALE_AFTER = 3600.0  # seconds: a temporary from another machine older than this is stale
 
 
@@ -221,7 +227,6 @@ def remove_stale_temporaries(folder: Path, *, stale_after: float = STALE_AFTER) 
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return []
-    _SWEPT.add(Path(folder))
     removed = []
     for entry in entries:
         if not is_temporary(entry.name) or not entry.is_file(follow_symlinks=False):

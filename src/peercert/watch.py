@@ -268,7 +268,6 @@ class Watcher:
                          took)
             else:
                 log.warning("%s %s: %s (%.1f s after submit)", quiz, sub.trainee, result, took)
-        output.remove_stale_temporaries(self.folder)
         output.write_json(self._state_path(quiz), dict(sorted(state.items())),
                           modes=self.course.modes)
 
@@ -277,7 +276,7 @@ class Watcher:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the course's watch lock: one watcher per course at a time."""
-        output.make_dirs(self.folder, self.course.modes)
+        output.prepare_folder(self.folder, self.course.modes)  # a killed watch's files
         with (self.folder / "lock").open("a") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

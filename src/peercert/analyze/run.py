@@ -50,7 +50,7 @@ def write_outputs(qa: QuizAnalysis, ctx: ReportContext, out: Path,
                   modes: output.Modes = output.PRIVATE) -> list[Path]:
     """Write item-analysis.csv, distractors.csv, quiz-summary.csv, score-distribution.csv,
     competency-mastery.csv and report.html into ``out``; return their paths."""
-    output.make_dirs(out, modes)
+    output.prepare_folder(out, modes)
     files = [
         _csv(qa.items, out / "item-analysis.csv", modes),
         _csv(qa.options, out / "distractors.csv", modes),

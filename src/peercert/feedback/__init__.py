@@ -116,8 +116,7 @@ class _Writer:
         page = build_page(self.content, graded, answers, self.reviewer)
         keys = [item_key(q.item_id, graded, answers[q.item_id]) for q in self.content.questions]
         folder = self.out / trainee / quiz
-        output.make_dirs(folder, self.course.modes)
-        output.remove_stale_temporaries(folder)  # a killed run's half-written page
+        output.prepare_folder(folder, self.course.modes)
         self._submit(folder / f"{quiz}.html", self.renderer.render(page, keys), self.page_modes)
         for name, text in side.items():
             if text is not None:

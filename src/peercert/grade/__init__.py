@@ -66,7 +66,7 @@ def _grade_one(folders: Folders, trusted: TrustedQuiz,
         return SubmissionResult(trainee, quiz, "failed", [str(exc)]), None
     result = grade_notebook(files.notebook, f"{quiz}.ipynb", trainee, trusted)
     if result.notebook is not None:
-        out = folders.autograded / trainee / quiz
+        out = output.prepare_folder(folders.autograded / trainee / quiz, folders.modes)
         output.write_text(out / f"{quiz}.ipynb", output.notebook_json(result.notebook) + "\n",
                           folders.modes)
         if files.stamp_text:

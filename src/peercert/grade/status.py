@@ -77,7 +77,7 @@ def save_status(course: Path | Course, quiz: str, results: list[Outcome]) -> Pat
 
 def _save(c: Course, quiz: str, status: dict[str, dict[str, Any]]) -> Path:
     path = status_path(c, quiz)
-    output.remove_stale_temporaries(path.parent)
+    output.prepare_folder(path.parent, c.modes)
     output.write_text(path, json.dumps(dict(sorted(status.items())), indent=1), c.modes)
     _journal(path).unlink(missing_ok=True)
     return path

@@ -369,6 +369,7 @@ def _write(path: Path, new: pd.DataFrame, header: Sequence[str] | None,
         old = path.read_text(encoding="utf-8-sig")
         if old and not old.endswith("\n"):
             old += "\n"
+    output.remove_stale_temporaries(path.parent)  # a killed record's (the course folder)
     output.write_text(path, old + _lines(new, header), modes)
 
 

@@ -405,6 +405,7 @@ def write_evidence(frame: pd.DataFrame, path: Path,
     out = frame.loc[:, list(COLUMNS)].copy()
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     out["hours"] = out["hours"].map(lambda h: "" if pd.isna(h) else f"{h:g}")
+    output.prepare_folder(Path(path).parent, modes)
     return output.write_frame(Path(path), out, modes=modes)
 
 

@@ -419,7 +419,7 @@ def render_trainees(r: Readiness, back: str | None = "../index.html") -> dict[st
 def write_pages(folder: Path, pages: dict[str, str],
                 modes: output.Modes = output.PRIVATE) -> list[Path]:
     """Write trainee pages; drop pages a previous run left for trainees no longer listed."""
-    output.make_dirs(folder, modes)
+    output.prepare_folder(folder, modes)
     names = page_names(list(pages))
     keep = set(names.values())
     for old in folder.glob("*.html"):
@@ -443,7 +443,7 @@ def write_reports(r: Readiness, out: Path, scores: pd.DataFrame | None = None, *
     from peercert.readiness.figures import FigureJob, figure_data, render_figures
     from peercert.readiness.records import empty_scores
 
-    output.make_dirs(out, modes)
+    output.prepare_folder(out, modes)
     files = [out / "readiness.csv", out / "board-export.csv", out / "index.html"]
     by_site = r.by_site()
     data = figure_data(r, scores if scores is not None else empty_scores(), by_site)
