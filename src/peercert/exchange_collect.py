@@ -27,13 +27,11 @@ writable by all) is refused the same way, logged, and the rest is collected; sto
 from __future__ import annotations
 
 import datetime
-import glob
 import os
 from typing import Any
 
 from nbgrader.api import Gradebook
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.utils import parse_utc
 from traitlets import Enum
 
 from peercert import nbgrader_compat as nbc
@@ -64,16 +62,19 @@ class OwnerCheckedCollect(ExchangeCollect):
         """nbgrader's ``init_src`` (its checks and its choice of each trainee's submission),
         except that a folder whose time stamp cannot be read is refused, not fatal."""
         self.refused = []
-        self._unreadable: set[str] = set()
+        self._records: list[dict[str, Any]] = []  # every folder it read, chosen or not
         super().init_src()
         self.src_records = [rec for rec in self.src_records
                             if not rec["username"].startswith(_UNREADABLE)]
 
     def _path_to_record(self, path: str) -> dict[str, Any]:
         try:
-            return super()._path_to_record(path)
+            record: dict[str, Any] = super()._path_to_record(path)
         except (ValueError, OverflowError) as exc:
             self._refuse_unreadable(path, exc)
+        else:
+            self._records.append(record)
+            return record
         # a group of its own that init_src drops: never chosen, never compared with others
         return {"username": _UNREADABLE + path, "filename": os.path.basename(path),
                 "timestamp": datetime.datetime.min}
@@ -85,7 +86,6 @@ class OwnerCheckedCollect(ExchangeCollect):
         stamp = parsed[2] if parsed else name
         refusal = Refusal(path, student, None, "", f"its time stamp {stamp!r} cannot be read "
                           f"({exc})")
-        self._unreadable.add(name)
         self.refused.append(refusal)
         self.log.error(refusal.line(self.coursedir.assignment_id))
 
@@ -104,31 +104,19 @@ class OwnerCheckedCollect(ExchangeCollect):
 
     def _owned_records(self) -> list[dict[str, Any]]:
         """nbgrader's choice (``self.src_records``), each refused folder dropped and replaced
-        by its trainee's own folder nbgrader would have chosen without it."""
-        seen = {rec["filename"] for rec in self.src_records}
-        pattern = "{}+{}+*".format(self.coursedir.student_id or "*",
-                                   self.coursedir.assignment_id)  # nbgrader's own glob
-        seen.update(os.path.basename(p)
-                    for p in glob.glob(os.path.join(self.inbound_path, pattern)))
+        by its trainee's own folder nbgrader would have chosen without it (of the folders
+        ``init_src`` read)."""
         own: dict[str, list[dict[str, Any]]] = {}
         refused: set[str] = set()
-        for name in sorted(seen):
-            parsed = nbc.inbound_record(name)
-            if parsed is None or name in self._unreadable:
-                continue  # refused already
-            refusal = owner.check(os.path.join(self.inbound_path, name), parsed[0],
-                                  self.owners, self.who)
+        for rec in sorted(self._records, key=lambda rec: rec["filename"]):
+            refusal = owner.check(os.path.join(self.inbound_path, rec["filename"]),
+                                  rec["username"], self.owners, self.who)
             if refusal is not None:
-                refused.add(name)
+                refused.add(rec["filename"])
                 self.refused.append(refusal)
                 self.log.error(refusal.line(self.coursedir.assignment_id))
                 continue
-            try:
-                when = parse_utc(parsed[2])
-            except (ValueError, OverflowError):
-                continue  # nbgrader itself failed on this name before we got here
-            own.setdefault(parsed[0], []).append(
-                {"username": parsed[0], "filename": name, "timestamp": when})
+            own.setdefault(rec["username"], []).append(rec)
         kept = []
         for rec in self.src_records:
             if rec["filename"] not in refused:
