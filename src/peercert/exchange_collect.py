@@ -56,7 +56,6 @@ class OwnerCheckedCollect(ExchangeCollect):
     check_owner: bool  # nbgrader's trait (untyped there)
     refused: list[Refusal]  # this run's refusals, in the order they were logged
     src_records: list[dict[str, Any]]  # nbgrader's: the folders to collect
-    _student_ids: list[str] | None = None
 
     def init_src(self) -> None:
         """nbgrader's ``init_src`` (its checks and its choice of each trainee's submission),
@@ -106,11 +105,12 @@ class OwnerCheckedCollect(ExchangeCollect):
         """nbgrader's choice (``self.src_records``), each refused folder dropped and replaced
         by its trainee's own folder nbgrader would have chosen without it (of the folders
         ``init_src`` read)."""
+        who = owner.namer(self.owners, self._gradebook_students)  # names owners for the log
         own: dict[str, list[dict[str, Any]]] = {}
         refused: set[str] = set()
         for rec in sorted(self._records, key=lambda rec: rec["filename"]):
             refusal = owner.check(os.path.join(self.inbound_path, rec["filename"]),
-                                  rec["username"], self.owners, self.who)
+                                  rec["username"], self.owners, who)
             if refusal is not None:
                 refused.add(rec["filename"])
                 self.refused.append(refusal)
@@ -129,17 +129,6 @@ class OwnerCheckedCollect(ExchangeCollect):
                 kept.append(mine)
         return kept
 
-    def who(self, uid: int) -> str:
-        """The name behind an owner uid, for the log: its account, or with numeric ids the
-        course's student whose pods run as it."""
-        return owner.owner_name(uid, self.owners,
-                                self._students() if self.owners == "numeric_ids" else ())
-
-    def _students(self) -> list[str]:
-        if self._student_ids is None:
-            try:
-                with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-                    self._student_ids = [s.id for s in gb.students]
-            except Exception:  # only for a log line's wording: never stop the collect
-                self._student_ids = []
-        return self._student_ids
+    def _gradebook_students(self) -> list[str]:
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            return [s.id for s in gb.students]

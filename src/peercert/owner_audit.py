@@ -84,14 +84,9 @@ def audit_owners(course: Path | Course, quizzes: Iterable[str] | None = None,
     audit = OwnerAudit(mode)
     chosen = list(quizzes) if quizzes is not None else c.quizzes()
     submitters = {quiz: c.submitters(quiz) for quiz in chosen}
-    students: list[str] | None = None
-
-    def who(uid: int) -> str:  # names an owner only for a folder that is refused
-        nonlocal students
-        if students is None:  # with numeric ids: whose pods run as the uid, if known
-            students = sorted({row[0] for row in c.students()}.union(*submitters.values())) \
-                if mode == "numeric_ids" else []
-        return submission_owner.owner_name(uid, mode, students)
+    # names an owner (with numeric ids: whose pods run as the uid, of the course's people)
+    who = submission_owner.namer(mode, lambda: sorted(
+        {row[0] for row in c.students()}.union(*submitters.values())))
 
     for quiz in chosen:
         for trainee in submitters[quiz]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from peercert.deploy import names
 
-__all__ = ["OWNER_CHECKED_COLLECT", "OWNER_MODES", "Refusal", "check", "owner_mode"]
+__all__ = ["OWNER_CHECKED_COLLECT", "OWNER_MODES", "Refusal", "check", "namer", "owner_mode"]
 
 # nbgrader's collect that refuses a submission made under another trainee's name
 OWNER_CHECKED_COLLECT = "peercert.exchange_collect.OwnerCheckedCollect"
@@ -87,6 +87,26 @@ def owner_name(uid: int, mode: str, students: Iterable[str] = ()) -> str:
                 return f"the pods' uid of {student}"
         return "no account, and no student of the course has this uid"
     return "no account"
+
+
+def namer(mode: str, students: Callable[[], Iterable[str]]) -> Callable[[int], str]:
+    """:func:`owner_name` for one run: with numeric ids, ``students()`` (the course's) is read
+    the first time a uid needs a name (never for a folder that is its trainee's own), once;
+    a failure to read them only leaves them out of the wording."""
+    known: list[str] | None = None
+
+    def who(uid: int) -> str:
+        nonlocal known
+        if known is None:
+            known = []
+            if mode == "numeric_ids":
+                try:
+                    known = list(students())
+                except Exception:  # a log line's wording: never stop the caller
+                    known = []
+        return owner_name(uid, mode, known)
+
+    return who
 
 
 def check(path: str, student: str, mode: str,

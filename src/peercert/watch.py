@@ -34,7 +34,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,19 +144,12 @@ class Watcher:
         A refused folder stays refused: only root could give it to the trainee."""
         if name in self._reported:
             return True
-        def who(uid: int) -> str:  # for the log line: with numeric ids, the pods' student
-            students: list[str] = []
-            if mode == "numeric_ids":
-                with suppress(Exception):  # the wording only: never stop the look
-                    students = [row[0] for row in self.course.students()]
-            return submission_owner.owner_name(uid, mode, students)
-
+        who = submission_owner.namer(mode, lambda: [row[0] for row in self.course.students()])
         refusal = submission_owner.check(str(self.inbound_dir / name), trainee, mode, who)
         if refusal is None:
             return False
-        if name not in self._reported:
-            self._reported.add(name)
-            log.error("%s", refusal.line(quiz))
+        self._reported.add(name)
+        log.error("%s", refusal.line(quiz))
         return True
 
     # --- the record of handled submissions --------------------------------------------------
