@@ -8,6 +8,9 @@ so the exchange holds exactly what ``nbgrader submit`` leaves: the notebook,
 
 from __future__ import annotations
 
+import datetime
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,35 @@ def fetch_feedback(course: Path, home: Path, trainee: str, quiz: str) -> list[Pa
 
     _app(course, home, trainee, quiz, ExchangeFetchFeedback).start()
     return sorted((home / quiz / "feedback").glob("*/*.html"))
+
+
+def give_to_pods(inbound: Path) -> None:
+    """Give each inbound folder (and all in it) to the uid its trainee's pods run as
+    (``peercert.deploy.names.user_uid``), as their own submits on Kubernetes leave it; needs
+    root."""
+    for folder in inbound.iterdir():
+        _give(folder, folder.name.split("+")[0])
+
+
+def forge(inbound: Path, victim: str, forger: str, quiz: str) -> tuple[Path, Path, Path]:
+    """``forger`` hands in their own work again as ``victim``'s submission of ``quiz``, a
+    minute newer than the victim's own (folders given to the pods' uids first, by
+    :func:`give_to_pods`). Returns (victim's own folder, forger's own, the forged one)."""
+    from nbgrader.utils import parse_utc
+
+    [own] = inbound.glob(f"{victim}+{quiz}+*")
+    [theirs] = inbound.glob(f"{forger}+{quiz}+*")
+    later = parse_utc(own.name.split("+")[2]) + datetime.timedelta(minutes=1)
+    stamp = f"{later:%Y-%m-%d %H:%M:%S.%f} UTC"
+    forged = inbound / f"{victim}+{quiz}+{stamp}+forged"
+    shutil.copytree(theirs, forged)
+    (forged / "timestamp.txt").write_text(stamp, encoding="utf-8")
+    _give(forged, forger)
+    return own, theirs, forged
+
+
+def _give(folder: Path, trainee: str) -> None:
+    from peercert.deploy import names
+
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, names.user_uid(trainee), -1)

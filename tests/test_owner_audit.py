@@ -8,7 +8,6 @@ numeric uids with chown, so this needs root (CI runs as root).
 
 from __future__ import annotations
 
-import datetime
 import os
 import shutil
 from pathlib import Path
@@ -17,7 +16,6 @@ import exchange
 import factory
 import pytest
 from conftest import COURSE_ENV, make_course, require_service
-from nbgrader.utils import parse_utc
 from typer.testing import CliRunner
 
 from peercert.cli import app
@@ -29,11 +27,6 @@ from peercert.submission_owner import OWNER_CHECKED_COLLECT
 
 pytestmark = pytest.mark.nbgrader
 PATTERNS = factory.PATTERNS
-
-
-def give(folder: Path, trainee: str) -> None:
-    for path in [folder, *folder.rglob("*")]:
-        os.lchown(path, names.user_uid(trainee), -1)
 
 
 @pytest.fixture
@@ -50,17 +43,9 @@ def collected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
         exchange.submit(course, exchange.home_of(tmp_path, trainee), trainee, "quiz1",
                         factory.answer_notebook(release, answers))
     inbound = Course.open(course).exchange("inbound")
-    for folder in inbound.iterdir():
-        give(folder, folder.name.split("+")[0])
+    exchange.give_to_pods(inbound)
     # 'wrong' hands in their own work again, named as right's newer submission
-    [own] = inbound.glob("right+quiz1+*")
-    [theirs] = inbound.glob("wrong+quiz1+*")
-    later = parse_utc(own.name.split("+")[2]) + datetime.timedelta(minutes=1)
-    stamp = f"{later:%Y-%m-%d %H:%M:%S.%f} UTC"
-    forged = inbound / f"right+quiz1+{stamp}+forged"
-    shutil.copytree(theirs, forged)
-    (forged / "timestamp.txt").write_text(stamp, encoding="utf-8")
-    give(forged, "wrong")
+    _, theirs, forged = exchange.forge(inbound, "right", "wrong", "quiz1")
     api = nbgrader_api(course)
     assert api.collect("quiz1")["success"]  # stock: warns, and collects the forged one
     assert (course / "submitted/right/quiz1/quiz1.ipynb").read_bytes() == \

@@ -308,8 +308,6 @@ def test_a_submission_under_another_trainee_s_name_is_refused_and_reported_once(
     trainee's folder is theirs (chowned to their pods' uid, as root); "wrong" then submits
     their answers as "right", later. The watch grades "right"'s own submission, reports the
     forged folder once, and a second look neither reports nor grades it again."""
-    import datetime
-
     from nbgrader.utils import parse_utc
 
     from peercert.deploy import names
@@ -323,21 +321,8 @@ def test_a_submission_under_another_trainee_s_name_is_refused_and_reported_once(
         cfg.write(f"\nc.ExchangeFactory.collect = {OWNER_CHECKED_COLLECT!r}\n"
                   "c.OwnerCheckedCollect.owners = 'numeric_ids'\n")
     watcher = Watcher(course)
-    inbound = watcher.inbound_dir
-
-    def give(folder: Path, trainee: str) -> None:
-        for path in [folder, *folder.rglob("*")]:
-            os.lchown(path, names.user_uid(trainee), -1)
-
-    for folder in inbound.iterdir():
-        give(folder, folder.name.split("+")[0])
-    [own] = inbound.glob("right+quiz1+*")
-    [theirs] = inbound.glob("wrong+quiz1+*")
-    later = parse_utc(own.name.split("+")[2]) + datetime.timedelta(minutes=1)
-    forged = inbound / f"right+quiz1+{later:%Y-%m-%d %H:%M:%S.%f} UTC+forged"
-    shutil.copytree(theirs, forged)
-    (forged / "timestamp.txt").write_text(f"{later:%Y-%m-%d %H:%M:%S.%f} UTC", encoding="utf-8")
-    give(forged, "wrong")
+    exchange.give_to_pods(watcher.inbound_dir)
+    own, _, forged = exchange.forge(watcher.inbound_dir, "right", "wrong", "quiz1")
 
     caplog.set_level(logging.INFO, logger="peercert.watch")
     done = CliRunner().invoke(app, ["watch", "--once", "--course", str(course)])
