@@ -17,7 +17,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _net import free_port
+from _net import follow_log, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -199,18 +198,7 @@ def running_hub(program_file: Path, work: Path, password: str | None, *,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     hub = RunningHub(proc, port, api_port, admin_token, apply_token, [], state, scheme)
-    running = threading.Event()
-
-    def read_log() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            hub.log.append(line)
-            if "JupyterHub is now running" in line:
-                running.set()
-        running.set()
-
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
+    running, reader = follow_log(proc, hub.log, "JupyterHub is now running")
     try:
         running.wait(timeout=start_timeout)
         if proc.poll() is not None or not any("now running" in x for x in hub.log):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -32,3 +33,23 @@ def wait_answering(url: str, proc: subprocess.Popen[Any] | None = None, *,
             pass
         time.sleep(interval)
     return False
+
+
+def follow_log(proc: subprocess.Popen[str], log: list[str],
+               marker: str) -> tuple[threading.Event, threading.Thread]:
+    """Read the server's stderr into ``log`` in a thread (which also keeps the pipe drained
+    for as long as it runs). The event is set at the first line holding ``marker``, or when
+    the server's stderr ends; join the thread after stopping the server."""
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            log.append(line)
+            if marker in line:
+                seen.set()
+        seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return seen, reader

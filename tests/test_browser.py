@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import factory
 import nbformat
 import pytest
 import yaml
-from _net import free_port, wait_answering
+from _net import follow_log, free_port, wait_answering
 from conftest import COURSE_ENV, REPO, make_course, require_service
 from nbgrader.api import Gradebook
 from test_analyze_e2e import COHORT
@@ -121,18 +120,8 @@ def jupyter(command: str, root: Path, home: Path, *options: str,
     proc = subprocess.Popen(cmd, cwd=root, env={**isolated_env(home), **(env or {})},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    listening = threading.Event()
-
-    def read_log() -> None:  # also keeps the pipe drained for as long as the server runs
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            server.log.append(line)
-            if f"{server.base}/" in line:
-                listening.set()
-        listening.set()
-
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
+    # the log also keeps the pipe drained for as long as the server runs
+    listening, reader = follow_log(proc, server.log, f"{server.base}/")
     try:
         listening.wait(timeout=120)
         _answering(server, proc, command)
